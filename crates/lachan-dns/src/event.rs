@@ -1,0 +1,70 @@
+//! What the resolver reports about each query, for the query log and usage counters. The
+//! resolver knows nothing of storage: the binary connects a [`QuerySink`] to the store.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use lachan_policy::Category;
+
+/// How a query was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Resolved upstream.
+    Allowed,
+    /// Answered from the cache.
+    Cached,
+    /// Blocked by a rule.
+    Blocked,
+    /// Rewritten to a safe-search host.
+    SafeSearch,
+    /// Answered by a `$dnsrewrite` rule or the DoH canary.
+    Rewritten,
+    /// Refused: rate limited.
+    Refused,
+    /// Every upstream failed and nothing was cached.
+    Failed,
+    /// Every upstream failed; an expired cached answer was served (RFC 8767).
+    Stale,
+}
+
+/// One answered query.
+#[derive(Debug, Clone)]
+pub struct QueryRecord {
+    /// When it arrived.
+    pub time: SystemTime,
+    /// The source address.
+    pub client_ip: IpAddr,
+    /// The configured client, if recognised.
+    pub client_name: Option<Arc<str>>,
+    /// The profile applied.
+    pub profile: Arc<str>,
+    /// The question name.
+    pub name: String,
+    /// The question type.
+    pub qtype: u16,
+    /// How it was answered.
+    pub outcome: Outcome,
+    /// The category of the list that blocked it.
+    pub category: Option<Category>,
+    /// The rule that decided, as `list:line` or `custom: rule`.
+    pub rule: Option<String>,
+    /// The upstream that answered.
+    pub upstream: Option<Arc<str>>,
+    /// How long the upstream took.
+    pub upstream_rtt: Option<Duration>,
+}
+
+/// Receives query records. `record` runs on the answer path: it must not block.
+pub trait QuerySink: Send + Sync {
+    /// Takes one record.
+    fn record(&self, record: QueryRecord);
+}
+
+/// A sink that drops everything (query log disabled).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoSink;
+
+impl QuerySink for NoSink {
+    fn record(&self, _record: QueryRecord) {}
+}

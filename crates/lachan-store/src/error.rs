@@ -1,0 +1,72 @@
+//! The one error type of the store.
+
+use std::path::PathBuf;
+
+/// What went wrong in the store, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be created.
+    #[error(
+        "cannot create the data directory {path}: {source}; check that its parent exists and is writable, or choose another data directory"
+    )]
+    CreateDir {
+        /// The directory that was to be created.
+        path: PathBuf,
+        /// Why the operating system refused.
+        source: std::io::Error,
+    },
+    /// The database file could not be opened or created.
+    #[error(
+        "cannot open the database {path}: {source}; check the file's permissions and free disk space, or move a damaged file away to start afresh"
+    )]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error(
+        "cannot bring the database schema up to date: {0}; if a newer Lachan wrote this database, run that version or restore a backup"
+    )]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A statement failed.
+    #[error("database error: {0}; check disk space and the database file, then retry")]
+    Database(#[from] sqlx::Error),
+    /// The configuration file names an entity that already exists as a console-made one.
+    #[error(
+        "{kind} '{name}' is declared in the configuration file but was made in the web console; rename one of them"
+    )]
+    OriginConflict {
+        /// "list", "profile" or "client".
+        kind: &'static str,
+        /// The name both use.
+        name: String,
+    },
+    /// The configuration file gives two entities of one kind the same name.
+    #[error("{kind} '{name}' is declared twice in the configuration file; give each a unique name")]
+    DuplicateName {
+        /// "list", "profile" or "client".
+        kind: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A refresh was recorded for a list the store does not hold.
+    #[error("no list named '{0}' is stored; sync the configuration before recording its refresh")]
+    UnknownList(String),
+    /// An origin other than "file" or "console" was given.
+    #[error("invalid origin '{0}': use \"file\" or \"console\"")]
+    InvalidOrigin(String),
+    /// A stored value could not be read back.
+    #[error(
+        "the database holds an invalid value in {table}.{column}: {detail}; correct or delete that row"
+    )]
+    Corrupt {
+        /// The table holding the value.
+        table: &'static str,
+        /// The column holding the value.
+        column: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}

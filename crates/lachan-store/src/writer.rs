@@ -1,0 +1,259 @@
+//! The batched query-log writer: a non-blocking sender for the DNS answer path and a
+//! background task that writes batches in transactions.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use crate::{QueryEvent, Store};
+
+/// How often a batch is retried at shutdown before its events are given up as lost.
+const SHUTDOWN_ATTEMPTS: u32 = 3;
+
+/// Settings of the query-log writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Events written per transaction at most; a full batch is written at once (default 1000).
+    pub batch: usize,
+    /// How often queued events are written even if the batch is not full (default 1 s).
+    pub interval: Duration,
+    /// Events queued at most; more are dropped and counted (default 65536).
+    pub capacity: usize,
+    /// Store no client IP addresses (client names are still stored).
+    pub anonymize_clients: bool,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            batch: 1000,
+            interval: Duration::from_secs(1),
+            capacity: 65_536,
+            anonymize_clients: false,
+        }
+    }
+}
+
+/// The writer's running totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Events written to the database.
+    pub written: u64,
+    /// Events dropped because the queue was full or the writer had stopped.
+    pub dropped: u64,
+    /// Events given up after the database kept failing at shutdown.
+    pub lost: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    written: AtomicU64,
+    dropped: AtomicU64,
+    lost: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> WriterStats {
+        WriterStats {
+            written: self.written.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            lost: self.lost.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The resolver's handle on the query log; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct QueryLogSender {
+    queue: mpsc::Sender<QueryEvent>,
+    counters: Arc<Counters>,
+    anonymize: bool,
+}
+
+impl QueryLogSender {
+    /// Queues `event` for writing. Never blocks or waits: when the queue is full (or the writer
+    /// has stopped) the event is dropped and counted in [`dropped`](Self::dropped).
+    pub fn send(&self, mut event: QueryEvent) {
+        if self.anonymize {
+            event.client_ip = None;
+        }
+        if self.queue.try_send(event).is_err() {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Events dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.counters.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// The background task writing the query log.
+#[derive(Debug)]
+pub struct QueryLogTask {
+    stop: oneshot::Sender<()>,
+    handle: JoinHandle<()>,
+    counters: Arc<Counters>,
+}
+
+impl QueryLogTask {
+    /// The totals so far.
+    pub fn stats(&self) -> WriterStats {
+        self.counters.snapshot()
+    }
+
+    /// Waits for the writer to end by itself, which it does once every sender is dropped and
+    /// everything queued is written; returns the final totals.
+    pub async fn join(self) -> WriterStats {
+        if let Err(e) = self.handle.await {
+            tracing::error!(error = %e, "the query-log writer task ended abnormally");
+        }
+        self.counters.snapshot()
+    }
+
+    /// Stops taking events, writes everything still queued, waits for the task to end and
+    /// returns the final totals. Senders still alive afterwards drop (and count) their events.
+    pub async fn shutdown(self) -> WriterStats {
+        // The task may already have ended because every sender was dropped.
+        let _ = self.stop.send(());
+        if let Err(e) = self.handle.await {
+            tracing::error!(error = %e, "the query-log writer task ended abnormally");
+        }
+        self.counters.snapshot()
+    }
+}
+
+impl Store {
+    /// Starts the query-log writer on the current Tokio runtime (call it from within one).
+    pub fn query_log_writer(&self, opts: WriterOptions) -> (QueryLogSender, QueryLogTask) {
+        let (queue, events) = mpsc::channel(opts.capacity.max(1));
+        let (stop, stopped) = oneshot::channel();
+        let counters = Arc::new(Counters::default());
+        let sender = QueryLogSender {
+            queue,
+            counters: counters.clone(),
+            anonymize: opts.anonymize_clients,
+        };
+        let writer = Writer {
+            store: self.clone(),
+            batch: opts.batch.max(1),
+            interval: opts.interval.max(Duration::from_millis(1)),
+            counters: counters.clone(),
+            pending: Vec::new(),
+        };
+        let handle = tokio::spawn(writer.run(events, stopped));
+        let task = QueryLogTask {
+            stop,
+            handle,
+            counters,
+        };
+        (sender, task)
+    }
+}
+
+struct Writer {
+    store: Store,
+    batch: usize,
+    interval: Duration,
+    counters: Arc<Counters>,
+    /// Events received and not yet written (at most `batch`).
+    pending: Vec<QueryEvent>,
+}
+
+impl Writer {
+    async fn run(
+        mut self,
+        mut events: mpsc::Receiver<QueryEvent>,
+        mut stopped: oneshot::Receiver<()>,
+    ) {
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Dropping the task handle without `shutdown` does not stop the writer.
+        let mut stop_armed = true;
+        loop {
+            let room = self.batch.saturating_sub(self.pending.len());
+            tokio::select! {
+                biased;
+                signal = &mut stopped, if stop_armed => match signal {
+                    Ok(()) => break,
+                    Err(_) => stop_armed = false,
+                },
+                received = events.recv_many(&mut self.pending, room),
+                    if room > 0 =>
+                {
+                    if received == 0 {
+                        break; // every sender is gone and the queue is empty
+                    }
+                    if self.pending.len() >= self.batch {
+                        self.flush().await;
+                    }
+                }
+                _ = ticker.tick() => {
+                    if !self.pending.is_empty() {
+                        self.flush().await;
+                    }
+                }
+            }
+        }
+        self.drain(events).await;
+    }
+
+    /// Writes the pending batch; on failure keeps it for the next tick.
+    async fn flush(&mut self) -> bool {
+        match self.store.write_events(&self.pending).await {
+            Ok(()) => {
+                let written = self.pending.len() as u64;
+                self.counters.written.fetch_add(written, Ordering::Relaxed);
+                self.pending.clear();
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, events = self.pending.len(), "cannot write the query log; will retry");
+                false
+            }
+        }
+    }
+
+    /// Closes the queue and writes everything in it; gives up (counting the events as lost)
+    /// only when the database keeps failing.
+    async fn drain(mut self, mut events: mpsc::Receiver<QueryEvent>) {
+        events.close();
+        loop {
+            if self.pending.len() < self.batch {
+                let room = self.batch - self.pending.len();
+                events.recv_many(&mut self.pending, room).await;
+            }
+            if self.pending.is_empty() {
+                return;
+            }
+            if !self.flush_with_retries().await {
+                break;
+            }
+        }
+        let mut lost = self.pending.len() as u64;
+        while let Ok(_event) = events.try_recv() {
+            lost += 1;
+        }
+        tracing::error!(
+            lost,
+            "query-log events lost at shutdown: the database kept failing"
+        );
+        self.counters.lost.fetch_add(lost, Ordering::Relaxed);
+    }
+
+    async fn flush_with_retries(&mut self) -> bool {
+        for attempt in 1..=SHUTDOWN_ATTEMPTS {
+            if self.flush().await {
+                return true;
+            }
+            if attempt < SHUTDOWN_ATTEMPTS {
+                tokio::time::sleep(self.interval).await;
+            }
+        }
+        false
+    }
+}

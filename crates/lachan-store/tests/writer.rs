@@ -1,0 +1,244 @@
+//! The batched query-log writer: flushing, draining at shutdown, drop counting, anonymisation
+//! and usage counters.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lachan_store::{QueryEvent, QueryLogFilter, Store, UsageFilter, WriterOptions};
+
+/// A writer that only writes when a batch fills or at shutdown (the interval never elapses
+/// during a test).
+fn batching(batch: usize, capacity: usize) -> WriterOptions {
+    WriterOptions {
+        batch,
+        interval: Duration::from_secs(3600),
+        capacity,
+        anonymize_clients: false,
+    }
+}
+
+fn everything() -> QueryLogFilter {
+    QueryLogFilter {
+        limit: u32::MAX,
+        ..QueryLogFilter::default()
+    }
+}
+
+/// Sorts events the way the query log returns them: newest first, later sends first.
+fn newest_first(mut events: Vec<QueryEvent>) -> Vec<QueryEvent> {
+    events.reverse();
+    events.sort_by(|a, b| b.time_ms.cmp(&a.time_ms));
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_events_are_written_and_read_back_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).await.unwrap();
+    let (sender, task) = store.query_log_writer(WriterOptions::default());
+    let events = common::traffic(10_000, 1_753_000_000_000, 250);
+    for chunk in events.chunks(500) {
+        for event in chunk {
+            sender.send(event.clone());
+        }
+        tokio::task::yield_now().await;
+    }
+    drop(sender);
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.dropped, stats.lost), (10_000, 0, 0));
+
+    let read = store.query_log(&everything()).await.unwrap();
+    assert_eq!(read, newest_first(events));
+}
+
+#[tokio::test]
+async fn shutdown_drains_everything_still_queued() {
+    let store = Store::open_in_memory().await.unwrap();
+    // Batches of 1000 but an hour-long interval: 2,345 events leave 345 queued at shutdown.
+    let (sender, task) = store.query_log_writer(batching(1000, 65_536));
+    let events = common::traffic(2_345, 1_753_000_000_000, 1_000);
+    for event in &events {
+        sender.send(event.clone());
+    }
+    // The sender is still alive: shutdown must not wait for it.
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.dropped), (2_345, 0));
+    assert_eq!(
+        store.query_log(&everything()).await.unwrap(),
+        newest_first(events)
+    );
+
+    // Sending after shutdown drops and counts.
+    sender.send(common::traffic(1, 0, 0).remove(0));
+    assert_eq!(sender.dropped(), 1);
+}
+
+#[tokio::test]
+async fn the_writer_ends_by_itself_when_every_sender_is_gone() {
+    let store = Store::open_in_memory().await.unwrap();
+    let (sender, task) = store.query_log_writer(batching(64, 1024));
+    let clone = sender.clone();
+    let events = common::traffic(1000, 1_753_000_000_000, 10);
+    for (i, event) in events.iter().enumerate() {
+        if i % 2 == 0 { &sender } else { &clone }.send(event.clone());
+    }
+    drop((sender, clone));
+    // No stop signal: the task must end once the queue is written (the timeout only guards
+    // against a hang).
+    let stats = tokio::time::timeout(Duration::from_secs(60), task.join())
+        .await
+        .expect("the writer did not end after its senders were dropped");
+    assert_eq!((stats.written, stats.dropped), (1000, 0));
+    assert_eq!(
+        store.query_log(&everything()).await.unwrap(),
+        newest_first(events)
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_and_counts_without_blocking() {
+    let store = Store::open_in_memory().await.unwrap();
+    let (sender, task) = store.query_log_writer(batching(1000, 8));
+    let events = common::traffic(100, 1_753_000_000_000, 1_000);
+    // On this single-threaded runtime the writer cannot run between these sends.
+    for event in &events {
+        sender.send(event.clone());
+    }
+    assert_eq!(sender.dropped(), 92);
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.dropped), (8, 92));
+    let kept = store.query_log(&everything()).await.unwrap();
+    assert_eq!(kept, newest_first(events[..8].to_vec()));
+}
+
+#[tokio::test]
+async fn anonymised_clients_keep_their_names_but_not_their_addresses() {
+    let store = Store::open_in_memory().await.unwrap();
+    let opts = WriterOptions {
+        anonymize_clients: true,
+        ..WriterOptions::default()
+    };
+    let (sender, task) = store.query_log_writer(opts);
+    let events = common::traffic(400, 1_753_000_000_000, 1_000);
+    for event in &events {
+        sender.send(event.clone());
+    }
+    task.shutdown().await;
+
+    let read = store.query_log(&everything()).await.unwrap();
+    assert_eq!(read.len(), 400);
+    assert!(read.iter().all(|e| e.client_ip.is_none()));
+    let expected: Vec<_> = newest_first(events)
+        .into_iter()
+        .map(|e| e.client_name)
+        .collect();
+    assert_eq!(
+        read.into_iter().map(|e| e.client_name).collect::<Vec<_>>(),
+        expected
+    );
+
+    // No address leaks through the usage counters either: the unnamed client counts as "".
+    let usage = store.usage(&UsageFilter::default()).await.unwrap();
+    let clients: std::collections::BTreeSet<_> = usage.iter().map(|r| r.client.as_str()).collect();
+    assert_eq!(
+        clients.into_iter().collect::<Vec<_>>(),
+        vec!["", "an-tablet", "binh-phone", "lop-6a"]
+    );
+}
+
+#[tokio::test]
+async fn usage_counters_sum_across_batches_and_minutes() {
+    let store = Store::open_in_memory().await.unwrap();
+    // Batches of 7 events, 3.7 s apart: a minute's counts are spread over many batches.
+    let (sender, task) = store.query_log_writer(batching(7, 65_536));
+    let start = 1_753_000_020_000; // 20 s into a minute
+    let events = common::traffic(3_000, start, 3_700);
+    for event in &events {
+        sender.send(event.clone());
+    }
+    task.shutdown().await;
+
+    // Expected counts, computed directly from the events.
+    let mut expected: BTreeMap<(i64, String, String, String), (u64, u64)> = BTreeMap::new();
+    for e in &events {
+        let client = e
+            .client_name
+            .clone()
+            .or(e.client_ip.clone())
+            .unwrap_or_default();
+        let category = e.category.map(|c| c.to_string()).unwrap_or_default();
+        let key = (
+            e.time_ms / 60_000 * 60_000,
+            client,
+            e.profile.clone(),
+            category,
+        );
+        let counts = expected.entry(key).or_default();
+        counts.0 += 1;
+        counts.1 += u64::from(e.decision.is_blocked());
+    }
+    let rows = store.usage(&UsageFilter::default()).await.unwrap();
+    let got: BTreeMap<_, _> = rows
+        .iter()
+        .map(|r| {
+            let category = r.category.map(|c| c.to_string()).unwrap_or_default();
+            (
+                (r.start_ms, r.client.clone(), r.profile.clone(), category),
+                (r.queries, r.blocked),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), rows.len(), "one row per key");
+    assert_eq!(got, expected);
+    assert!(
+        expected
+            .keys()
+            .map(|k| k.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 180
+    );
+
+    // Hourly buckets hold the same totals.
+    let hourly = store
+        .usage(&UsageFilter {
+            bucket_minutes: 60,
+            ..UsageFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(hourly.iter().all(|r| r.start_ms % 3_600_000 == 0));
+    let total = |rows: &[lachan_store::UsageRow]| {
+        rows.iter()
+            .fold((0, 0), |(q, b), r| (q + r.queries, b + r.blocked))
+    };
+    let blocked = events.iter().filter(|e| e.decision.is_blocked()).count() as u64;
+    assert_eq!(total(&hourly), (3_000, blocked));
+    assert_eq!(total(&rows), (3_000, blocked));
+
+    // One client over one hour.
+    let hour = 1_753_002_000_000 / 3_600_000 * 3_600_000;
+    let filtered = store
+        .usage(&UsageFilter {
+            client: Some("lop-6a".into()),
+            since_ms: Some(hour),
+            until_ms: Some(hour + 3_600_000),
+            bucket_minutes: 60,
+        })
+        .await
+        .unwrap();
+    let want = events
+        .iter()
+        .filter(|e| e.client_name.as_deref() == Some("lop-6a"))
+        .filter(|e| (hour..hour + 3_600_000).contains(&(e.time_ms / 60_000 * 60_000)))
+        .count() as u64;
+    assert!(want > 0);
+    assert_eq!(total(&filtered).0, want);
+    assert!(
+        filtered
+            .iter()
+            .all(|r| r.client == "lop-6a" && r.start_ms == hour)
+    );
+}

@@ -1,0 +1,317 @@
+//! The configuration file (TOML). Every key has a default, so `lachan serve` runs with no file;
+//! `config/lachan.example.toml` documents each one.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use ipnet::IpNet;
+use lachan_policy::{BlockAnswer, Category, Profile};
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The DNS server.
+    pub dns: DnsSection,
+    /// Domain lists.
+    pub lists: Vec<ListSection>,
+    /// Filtering profiles.
+    pub profiles: Vec<Profile>,
+    /// Known devices.
+    pub clients: Vec<ClientSection>,
+    /// What unknown devices get.
+    pub default: DefaultSection,
+    /// The query log.
+    pub querylog: QueryLogSection,
+}
+
+/// `[dns]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsSection {
+    /// Addresses served on UDP and TCP.
+    pub listen: Vec<SocketAddr>,
+    /// Upstream resolvers: "IP[:port]", "tls://host[:853]", "https://host/dns-query".
+    /// Empty: the `nameserver` lines of /etc/resolv.conf.
+    pub upstreams: Vec<String>,
+    /// Source networks allowed to query; everything else is refused.
+    pub allow_networks: Vec<IpNet>,
+    /// How blocked names are answered: null_ip, nxdomain, refused, or a block page's IP.
+    pub block_answer: BlockAnswer,
+    /// TTL of blocked answers, seconds.
+    pub blocked_ttl: u32,
+    /// Queries per second per client address (0: no limit).
+    pub rate_limit: u32,
+    /// Time to wait for one upstream, milliseconds.
+    pub upstream_timeout_ms: u64,
+    /// Answers kept in the cache.
+    pub cache_size: usize,
+    /// How long past expiry a cached answer may be served when every upstream fails, hours.
+    pub serve_stale_hours: u64,
+    /// UDP sockets per address (0: one per core).
+    pub udp_workers: usize,
+    /// A PEM file of extra certificate authorities trusted for tls:// and https:// upstreams.
+    pub upstream_ca_file: Option<PathBuf>,
+}
+
+impl Default for DnsSection {
+    fn default() -> Self {
+        DnsSection {
+            listen: vec!["127.0.0.1:5053".parse().expect("valid address")],
+            upstreams: Vec::new(),
+            allow_networks: lachan_dns::resolver::default_allow_networks(),
+            block_answer: BlockAnswer::NullIp,
+            blocked_ttl: 10,
+            rate_limit: 300,
+            upstream_timeout_ms: 2000,
+            cache_size: 20_000,
+            serve_stale_hours: 24,
+            udp_workers: 0,
+            upstream_ca_file: None,
+        }
+    }
+}
+
+/// `[[lists]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSection {
+    /// Unique name.
+    pub name: String,
+    /// A file path, or an http(s) URL refreshed on a schedule (the last good copy is kept).
+    pub source: String,
+    /// The category of every rule in the list.
+    pub category: Category,
+    /// Whether plain domains also block their subdomains (HaGeZi's wildcard lists: true).
+    #[serde(default)]
+    pub subdomains: bool,
+    /// Whether the list is used.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Hours between downloads of a URL list.
+    #[serde(default = "default_refresh_hours")]
+    pub refresh_hours: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_refresh_hours() -> u64 {
+    24
+}
+
+impl ListSection {
+    /// Whether the source is downloaded.
+    pub fn is_url(&self) -> bool {
+        self.source.starts_with("https://") || self.source.starts_with("http://")
+    }
+}
+
+/// `[[clients]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSection {
+    /// Display name.
+    pub name: String,
+    /// IPs, CIDRs or MAC addresses.
+    #[serde(rename = "match")]
+    pub matchers: Vec<String>,
+    /// The profile used.
+    pub profile: String,
+}
+
+/// `[default]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DefaultSection {
+    /// The profile of clients that match nothing.
+    pub profile: String,
+}
+
+impl Default for DefaultSection {
+    fn default() -> Self {
+        DefaultSection { profile: "child".into() }
+    }
+}
+
+/// `[querylog]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueryLogSection {
+    /// Whether queries are logged.
+    pub enabled: bool,
+    /// Days kept.
+    pub retention_days: u64,
+    /// Store no client addresses (the configured client name is still kept).
+    pub anonymize_clients: bool,
+}
+
+impl Default for QueryLogSection {
+    fn default() -> Self {
+        QueryLogSection { enabled: true, retention_days: 30, anonymize_clients: false }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dns: DnsSection::default(),
+            lists: default_lists(),
+            profiles: Vec::new(),
+            clients: Vec::new(),
+            default: DefaultSection::default(),
+            querylog: QueryLogSection::default(),
+        }
+    }
+}
+
+/// hostsVN's adult, gambling and threat lists (AdGuard syntax), downloaded on first start.
+fn default_lists() -> Vec<ListSection> {
+    let base = "https://raw.githubusercontent.com/bigdargon/hostsVN/master/extensions";
+    [("adult", Category::Adult), ("gambling", Category::Gambling), ("threat", Category::Threat)]
+        .into_iter()
+        .map(|(name, category)| ListSection {
+            name: format!("hostsvn-{name}"),
+            source: format!("{base}/{name}/filter.txt"),
+            category,
+            subdomains: false,
+            enabled: true,
+            refresh_hours: default_refresh_hours(),
+        })
+        .collect()
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        Config::parse(&text).with_context(|| format!("in the configuration file {}", path.display()))
+    }
+
+    /// Parses and checks configuration text.
+    pub fn parse(text: &str) -> Result<Config> {
+        let mut config: Config = toml::from_str(text)?;
+        config.complete();
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The built-in configuration, as used when no file is given.
+    pub fn builtin() -> Config {
+        let mut config = Config::default();
+        config.complete();
+        config
+    }
+
+    /// Adds the built-in "child" profile when the file defines none of that name and something
+    /// uses it.
+    fn complete(&mut self) {
+        let uses_child = self.default.profile == "child" || self.clients.iter().any(|c| c.profile == "child");
+        if uses_child && !self.profiles.iter().any(|p| p.name == "child") {
+            self.profiles.push(Profile::default_child());
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.dns.listen.is_empty() {
+            bail!("[dns] listen is empty: give at least one address, e.g. \"127.0.0.1:5053\"");
+        }
+        for client in &self.clients {
+            for m in &client.matchers {
+                m.parse::<lachan_dns::clients::Matcher>()
+                    .with_context(|| format!("client '{}'", client.name))?;
+            }
+        }
+        for list in &self.lists {
+            if list.name.is_empty() || list.name.contains(['/', '\\', ':']) {
+                bail!("list name '{}' must be non-empty without '/', '\\' or ':'", list.name);
+            }
+        }
+        for upstream in &self.dns.upstreams {
+            upstream
+                .parse::<lachan_upstream::UpstreamSpec>()
+                .with_context(|| format!("[dns] upstreams: '{upstream}'"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_file_means_builtin_defaults() {
+        let c = Config::builtin();
+        assert_eq!(c.dns.listen, vec!["127.0.0.1:5053".parse::<SocketAddr>().unwrap()]);
+        assert_eq!(c.default.profile, "child");
+        assert!(c.profiles.iter().any(|p| p.name == "child" && p.safe_search));
+        assert_eq!(c.lists.len(), 3);
+        assert!(c.querylog.enabled);
+        assert_eq!(c.querylog.retention_days, 30);
+    }
+
+    #[test]
+    fn the_issue_example_parses() {
+        let c = Config::parse(
+            r#"
+            [dns]
+            listen = ["127.0.0.1:5053"]
+            upstreams = ["127.0.0.1:5300"]
+            allow_networks = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+
+            [[lists]]
+            name = "hostsvn-adult"
+            source = "/path/to/file"
+            category = "adult"
+
+            [[profiles]]
+            name = "child"
+            block = ["adult", "gambling", "threat"]
+            safe_search = true
+            youtube = "moderate"
+            allow = ["||school.edu.vn^"]
+            deny = []
+
+            [[clients]]
+            name = "An's tablet"
+            match = ["127.0.0.2", "192.168.1.0/28"]
+            profile = "child"
+
+            [default]
+            profile = "child"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.lists.len(), 1);
+        assert!(!c.lists[0].subdomains);
+        assert_eq!(c.profiles.len(), 1);
+        assert_eq!(c.clients[0].matchers.len(), 2);
+    }
+
+    #[test]
+    fn the_example_file_documents_valid_keys() {
+        let c = Config::parse(include_str!("../../../config/lachan.example.toml")).unwrap();
+        assert_eq!(c.lists.len(), 3);
+        assert_eq!(c.profiles.len(), 2);
+        assert_eq!(c.clients.len(), 2);
+        let defaults = Config::builtin();
+        assert_eq!(c.dns.rate_limit, defaults.dns.rate_limit);
+        assert_eq!(c.dns.cache_size, defaults.dns.cache_size);
+        assert_eq!(c.dns.allow_networks, defaults.dns.allow_networks);
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let err = Config::parse("[dns]\nlisen = []").unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `lisen`"), "{err:#}");
+        let err = Config::parse("[[lists]]\nname='x'\nsource='/x'\ncategory='porn'").unwrap_err();
+        assert!(format!("{err:#}").contains("unknown category 'porn'"), "{err:#}");
+        let err = Config::parse("[[clients]]\nname='t'\nmatch=['tablet']\nprofile='child'").unwrap_err();
+        assert!(format!("{err:#}").contains("not an IP address"), "{err:#}");
+    }
+}

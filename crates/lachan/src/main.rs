@@ -1,0 +1,103 @@
+//! `lachan`: online child protection for Vietnam. One binary runs the filtering DNS gateway
+//! and offers the commands to inspect it.
+
+mod app;
+mod check;
+mod config;
+mod lists;
+mod querylog;
+mod serve;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Lachan (lá chắn): protects children online — filtering DNS for homes, schools and ISPs.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// The configuration file (TOML); without it the built-in defaults are used.
+    #[arg(long, global = true, env = "LACHAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// The data directory (database, downloaded lists).
+    #[arg(long, global = true, env = "LACHAN_DATA_DIR", default_value = "lachan-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the DNS gateway until Ctrl-C.
+    Serve,
+    /// Explain what Lachan decides.
+    Check {
+        #[command(subcommand)]
+        what: CheckWhat,
+    },
+    /// Show recent queries, newest first.
+    Querylog {
+        /// Only this client (its IP address or configured name).
+        #[arg(long)]
+        client: Option<String>,
+        /// Only blocked queries.
+        #[arg(long)]
+        blocked: bool,
+        /// Only since then: 15m, 2h, 1d, or a time like 2026-11-27T10:00:00Z.
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CheckWhat {
+    /// The decision for a domain name and the rule, list, profile and category behind it.
+    Domain {
+        /// The name to check, e.g. casino.example.
+        name: String,
+        /// As asked by this client address.
+        #[arg(long, default_value = "127.0.0.1")]
+        client: IpAddr,
+        /// Query type: A, AAAA, CNAME or HTTPS.
+        #[arg(long = "type", default_value = "A")]
+        qtype: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LACHAN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let setup = app::Setup::load(cli.config, cli.data_dir)?;
+    match cli.command {
+        Command::Serve => serve::run(setup).await,
+        Command::Check { what: CheckWhat::Domain { name, client, qtype, json } } => {
+            check::domain(setup, &name, client, &qtype, json).await
+        }
+        Command::Querylog { client, blocked, since, limit, json } => {
+            let store = setup.open_store().await?;
+            querylog::show(&store, client, blocked, since, limit, json).await
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! `lachan serve`: the resolver with its query log, list refreshes, reloads and graceful
+//! shutdown.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use lachan_dns::{Filter, ListenOptions, Outcome, QueryRecord, QuerySink, Resolver, ResolverOptions};
+use lachan_store::{Decision, ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
+use lachan_upstream::{Cache, CacheOptions};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{self, Setup};
+use crate::lists;
+
+/// Passes query records to the store's batched writer (never blocks).
+struct StoreSink(QueryLogSender);
+
+impl QuerySink for StoreSink {
+    fn record(&self, r: QueryRecord) {
+        let decision = match r.outcome {
+            Outcome::Allowed => Decision::Allowed,
+            Outcome::Cached => Decision::Cached,
+            Outcome::Blocked => Decision::Blocked,
+            Outcome::SafeSearch => Decision::SafeSearch,
+            Outcome::Rewritten => Decision::Rewritten,
+            Outcome::Refused => Decision::Refused,
+            Outcome::Failed => Decision::Failed,
+            Outcome::Stale => Decision::Stale,
+        };
+        self.0.send(QueryEvent {
+            time_ms: r.time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64),
+            client_ip: Some(r.client_ip.to_string()),
+            client_name: r.client_name.map(|n| n.to_string()),
+            profile: r.profile.to_string(),
+            name: r.name,
+            qtype: r.qtype,
+            decision,
+            category: r.category,
+            rule: r.rule,
+            upstream: r.upstream.map(|u| u.to_string()),
+            upstream_ms: r.upstream_rtt.map(|d| d.as_millis().min(u128::from(u32::MAX)) as u32),
+        });
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn run(mut setup: Setup) -> Result<()> {
+    let started = Instant::now();
+    let store = setup.open_store().await?;
+    refresh_lists(&setup, &store, false).await;
+    let filter_config = app::filter_config(&store, &setup).await?;
+    let (filter, reports) = Filter::new(&filter_config)?;
+    record_reports(&store, &reports).await;
+    let filter = Arc::new(filter);
+    let forwarder = app::forwarder(&setup.config)?;
+    let dns = &setup.config.dns;
+    let cache = Cache::new(CacheOptions {
+        capacity: dns.cache_size.max(1),
+        stale_for: Duration::from_secs(dns.serve_stale_hours * 3600),
+        ..CacheOptions::default()
+    });
+    let (sink, writer): (Arc<dyn QuerySink>, _) = if setup.config.querylog.enabled {
+        let (sender, task) = store.query_log_writer(WriterOptions {
+            anonymize_clients: setup.config.querylog.anonymize_clients,
+            ..WriterOptions::default()
+        });
+        (Arc::new(StoreSink(sender)), Some(task))
+    } else {
+        (Arc::new(lachan_dns::NoSink), None)
+    };
+    let resolver = Arc::new(Resolver::new(
+        filter.clone(),
+        forwarder,
+        cache,
+        ResolverOptions {
+            allow_networks: dns.allow_networks.clone(),
+            rate_limit: dns.rate_limit,
+            blocked_ttl: dns.blocked_ttl,
+            ..ResolverOptions::default()
+        },
+        sink,
+    ));
+    let listen = ListenOptions {
+        udp_workers: if dns.udp_workers == 0 { ListenOptions::default().udp_workers } else { dns.udp_workers },
+        ..ListenOptions::default()
+    };
+    let bound = lachan_dns::bind(&dns.listen, listen)?;
+    let shutdown = CancellationToken::new();
+    let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
+    print_banner(&setup, bound.local_addrs(), filter.rule_count(), started.elapsed());
+
+    let retention = lachan_store::spawn_retention(
+        store.clone(),
+        Duration::from_secs(setup.config.querylog.retention_days.max(1) * 86_400),
+        Duration::from_secs(3600),
+    );
+    let neighbours = spawn_neighbour_refresh(filter.clone(), shutdown.clone());
+    let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut refresh = tokio::time::interval(Duration::from_secs(3600));
+    refresh.tick().await;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => {
+                match setup.reload_file() {
+                    Ok(()) => reload(&setup, &store, &filter, true).await,
+                    Err(err) => tracing::error!("configuration not reloaded: {err:#}"),
+                }
+            }
+            _ = refresh.tick() => {
+                if !setup.due_downloads(&store.lists().await.unwrap_or_default(), false).is_empty() {
+                    reload(&setup, &store, &filter, false).await;
+                }
+            }
+        }
+    }
+    println!("Lachan: stopping — answering the queries already received, then saving the query log");
+    shutdown.cancel();
+    while tasks.join_next().await.is_some() {}
+    retention.abort();
+    neighbours.abort();
+    drop(resolver);
+    if let Some(writer) = writer {
+        let stats = writer.shutdown().await;
+        tracing::info!(?stats, "query log flushed");
+    }
+    println!("Lachan: stopped");
+    Ok(())
+}
+
+/// Re-syncs the file into the store, downloads due lists and rebuilds the filter in place.
+async fn reload(setup: &Setup, store: &Store, filter: &Filter, from_file: bool) {
+    if from_file && let Err(err) = setup.sync(store).await {
+        tracing::error!("configuration not reloaded: {err:#}");
+        return;
+    }
+    refresh_lists(setup, store, false).await;
+    let result = async {
+        let config = app::filter_config(store, setup).await?;
+        Ok::<_, anyhow::Error>(filter.reload(&config)?)
+    }
+    .await;
+    match result {
+        Ok(reports) => {
+            record_reports(store, &reports).await;
+            tracing::info!(rules = filter.rule_count(), "filter reloaded");
+        }
+        Err(err) => tracing::error!("filter not reloaded, the previous one stays: {err:#}"),
+    }
+}
+
+/// Downloads the URL lists that are due; failures are logged and recorded, old copies stay.
+async fn refresh_lists(setup: &Setup, store: &Store, force: bool) {
+    let Ok(all) = store.lists().await else { return };
+    for list in setup.due_downloads(&all, force) {
+        let data_dir = setup.data_dir.clone();
+        let job = list.clone();
+        let outcome =
+            tokio::task::spawn_blocking(move || lists::download(&data_dir, &job, Duration::from_secs(60))).await;
+        match outcome {
+            Ok(Ok(bytes)) => tracing::info!(list = %list.name, bytes, "list downloaded"),
+            Ok(Err(err)) => {
+                let copy = lists::copy_path(&setup.data_dir, &list.name);
+                let kept = if copy.exists() { "the last good copy stays in use" } else { "no copy yet: the list is empty" };
+                tracing::warn!(list = %list.name, "{err:#}; {kept}");
+                let failed = ListRefresh::Failed { time_ms: now_ms(), error: format!("{err:#}") };
+                let _ = store.record_list_refresh(&list.name, &failed).await;
+            }
+            Err(err) => tracing::error!("list download task failed: {err}"),
+        }
+    }
+}
+
+async fn record_reports(store: &Store, reports: &[lachan_dns::filter::NamedReport]) {
+    for r in reports {
+        let outcome = match &r.report.io_error {
+            Some(error) => {
+                tracing::warn!(list = %r.name, "list unreadable: {error}");
+                ListRefresh::Failed { time_ms: now_ms(), error: error.clone() }
+            }
+            None => {
+                if r.report.invalid > 0 {
+                    let first = r.report.errors.first().map(|e| format!("line {}: {} ({})", e.line, e.reason, e.text));
+                    tracing::warn!(list = %r.name, invalid = r.report.invalid, first = ?first, "invalid lines skipped");
+                }
+                ListRefresh::Loaded { time_ms: now_ms(), rules: r.report.rules as u64, invalid: r.report.invalid as u64 }
+            }
+        };
+        let _ = store.record_list_refresh(&r.name, &outcome).await;
+    }
+}
+
+fn spawn_neighbour_refresh(filter: Arc<Filter>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            if filter.uses_mac() {
+                let table = tokio::task::spawn_blocking(lachan_dns::clients::NeighbourTable::read_system).await;
+                if let Ok(table) = table {
+                    filter.set_neighbours(table);
+                }
+            }
+        }
+    })
+}
+
+fn print_banner(setup: &Setup, addrs: &[std::net::SocketAddr], rules: usize, took: Duration) {
+    println!("Lachan is running (rules: {rules}, ready in {:.2} s)", took.as_secs_f64());
+    for addr in addrs {
+        println!("  DNS:  {addr} (UDP and TCP)");
+    }
+    println!("  Data: {}", setup.data_dir.display());
+    if let Some(first) = addrs.first() {
+        println!(
+            "  Try:  dig @{} -p {} example.com   — then set this machine's address as the DNS server of a device or the router",
+            first.ip(),
+            first.port()
+        );
+    }
+    println!("  Stop: Ctrl-C (reload lists and configuration: kill -HUP {})", std::process::id());
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
