@@ -26,7 +26,8 @@ impl FromStr for Mac {
             if part.len() != 2 {
                 return Err(ClientError::BadMatcher(s.to_string()));
             }
-            *byte = u8::from_str_radix(part, 16).map_err(|_| ClientError::BadMatcher(s.to_string()))?;
+            *byte =
+                u8::from_str_radix(part, 16).map_err(|_| ClientError::BadMatcher(s.to_string()))?;
         }
         Ok(Mac(mac))
     }
@@ -35,7 +36,11 @@ impl FromStr for Mac {
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
     }
 }
 
@@ -43,7 +48,9 @@ impl fmt::Display for Mac {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// Not an IP address, a CIDR or a MAC address.
-    #[error("'{0}' is not an IP address, a CIDR (192.168.1.0/24) or a MAC address (aa:bb:cc:dd:ee:ff)")]
+    #[error(
+        "'{0}' is not an IP address, a CIDR (192.168.1.0/24) or a MAC address (aa:bb:cc:dd:ee:ff)"
+    )]
     BadMatcher(String),
 }
 
@@ -69,7 +76,9 @@ impl FromStr for Matcher {
         if let Ok(net) = t.parse::<IpNet>() {
             return Ok(Matcher::Net(net.trunc()));
         }
-        t.parse::<Mac>().map(Matcher::Mac).map_err(|_| ClientError::BadMatcher(s.to_string()))
+        t.parse::<Mac>()
+            .map(Matcher::Mac)
+            .map_err(|_| ClientError::BadMatcher(s.to_string()))
     }
 }
 
@@ -83,7 +92,11 @@ pub struct ClientTable<T> {
 
 impl<T: Copy> Default for ClientTable<T> {
     fn default() -> Self {
-        ClientTable { by_ip: HashMap::new(), by_net: Vec::new(), by_mac: HashMap::new() }
+        ClientTable {
+            by_ip: HashMap::new(),
+            by_net: Vec::new(),
+            by_mac: HashMap::new(),
+        }
     }
 }
 
@@ -97,7 +110,8 @@ impl<T: Copy> ClientTable<T> {
             Matcher::Net(net) => {
                 self.by_net.push((net, value));
                 // Most specific network first; stable so earlier clients win ties.
-                self.by_net.sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+                self.by_net
+                    .sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
             }
             Matcher::Mac(mac) => {
                 self.by_mac.entry(mac).or_insert(value);
@@ -122,7 +136,10 @@ impl<T: Copy> ClientTable<T> {
         {
             return Some(*v);
         }
-        self.by_net.iter().find(|(net, _)| net.contains(&ip)).map(|(_, v)| *v)
+        self.by_net
+            .iter()
+            .find(|(net, _)| net.contains(&ip))
+            .map(|(_, v)| *v)
     }
 }
 
@@ -153,7 +170,10 @@ impl NeighbourTable {
         if let Ok(text) = std::fs::read_to_string("/proc/net/arp") {
             table.add_proc_arp(&text);
         }
-        if let Ok(out) = std::process::Command::new("ip").args(["-6", "neigh", "show"]).output() {
+        if let Ok(out) = std::process::Command::new("ip")
+            .args(["-6", "neigh", "show"])
+            .output()
+        {
             table.add_ip_neigh(&String::from_utf8_lossy(&out.stdout));
         }
         table
@@ -176,7 +196,10 @@ impl NeighbourTable {
     pub fn add_ip_neigh(&mut self, text: &str) {
         for line in text.lines() {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            let mac = cols.iter().position(|c| *c == "lladdr").and_then(|i| cols.get(i + 1));
+            let mac = cols
+                .iter()
+                .position(|c| *c == "lladdr")
+                .and_then(|i| cols.get(i + 1));
             if let (Some(ip), Some(mac)) = (cols.first(), mac)
                 && let (Ok(ip), Ok(mac)) = (ip.parse::<IpAddr>(), mac.parse::<Mac>())
             {
@@ -196,7 +219,10 @@ mod tests {
 
     #[test]
     fn matchers_parse_and_reject_garbage() {
-        assert_eq!("127.0.0.2".parse::<Matcher>().unwrap(), Matcher::Ip(ip("127.0.0.2")));
+        assert_eq!(
+            "127.0.0.2".parse::<Matcher>().unwrap(),
+            Matcher::Ip(ip("127.0.0.2"))
+        );
         assert_eq!(
             "192.168.1.7/28".parse::<Matcher>().unwrap(),
             Matcher::Net("192.168.1.0/28".parse().unwrap())
@@ -233,7 +259,9 @@ mod tests {
     #[test]
     fn ipv6_neighbours_are_read_from_ip_neigh_output() {
         let mut neigh = NeighbourTable::default();
-        neigh.add_ip_neigh("fe80::1 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE\nfe80::2 dev eth0 FAILED\n");
+        neigh.add_ip_neigh(
+            "fe80::1 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE\nfe80::2 dev eth0 FAILED\n",
+        );
         assert_eq!(neigh.mac_of(ip("fe80::1")), Some(Mac([2, 0, 0, 0, 0, 2])));
         assert_eq!(neigh.mac_of(ip("fe80::2")), None);
     }

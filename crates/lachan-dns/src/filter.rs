@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use lachan_policy::{BlockAnswer, Category, Profile};
-use lachan_rules::{Action, ListId, ListInput, ListMask, ListReport, ListSource, Query, Rewrite, RuleIndex};
+use lachan_rules::{
+    Action, ListId, ListInput, ListMask, ListReport, ListSource, Query, Rewrite, RuleIndex,
+};
 
 use crate::clients::{ClientTable, Matcher, NeighbourTable};
 use crate::safesearch::{self, Engine};
@@ -219,7 +221,11 @@ impl Filter {
     /// Replaces lists, profiles and clients without stopping queries. List ids stay stable by
     /// name, so profiles keep pointing at the right lists while shards are swapped.
     pub fn reload(&self, config: &FilterConfig) -> Result<Vec<NamedReport>, FilterError> {
-        let mut ids = self.list_ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut ids = self
+            .list_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let inputs = list_inputs(config, &mut ids)?;
         let state = compile_state(config, &ids)?;
         let reports = self.rules.rebuild(&inputs);
@@ -233,7 +239,11 @@ impl Filter {
         reports
             .into_iter()
             .map(|report| NamedReport {
-                name: state.lists.get(&report.id).map(|m| m.name.to_string()).unwrap_or_default(),
+                name: state
+                    .lists
+                    .get(&report.id)
+                    .map(|m| m.name.to_string())
+                    .unwrap_or_default(),
                 report,
             })
             .collect()
@@ -258,7 +268,10 @@ impl Filter {
     pub fn decide(&self, client_ip: IpAddr, name: &str, qtype: u16) -> Decision {
         let state = self.state.load();
         let neighbours = self.neighbours.load();
-        let client = state.clients.identify(client_ip, &neighbours).map(|i| &state.client_info[i]);
+        let client = state
+            .clients
+            .identify(client_ip, &neighbours)
+            .map(|i| &state.client_info[i]);
         let profile = &state.profiles[client.map_or(state.default_profile, |c| c.profile)];
         let verdict = verdict_for(&state, profile, &self.rules, client_ip, client, name, qtype);
         Decision {
@@ -282,7 +295,12 @@ fn verdict_for(
     if name == DOH_CANARY {
         return Verdict::Canary;
     }
-    let query = Query { name, qtype, client_ip, client_name: client.map(|c| &*c.name) };
+    let query = Query {
+        name,
+        qtype,
+        client_ip,
+        client_name: client.map(|c| &*c.name),
+    };
     let custom_ref = |list: ListId, line: u32| RuleRef {
         list: Arc::from("custom"),
         line,
@@ -295,7 +313,12 @@ fn verdict_for(
         let rule = custom_ref(m.list, m.line);
         match m.action {
             Action::Allow => allowed_by = Some(rule),
-            Action::Block => return Verdict::Block { category: None, rule },
+            Action::Block => {
+                return Verdict::Block {
+                    category: None,
+                    rule,
+                };
+            }
             Action::Rewrite(rewrite) => return Verdict::Rewrite { rewrite, rule },
         }
     }
@@ -310,24 +333,37 @@ fn verdict_for(
         };
         match m.action {
             Action::Allow => allowed_by = Some(rule),
-            Action::Block => return Verdict::Block { category: meta.map(|m| m.category), rule },
+            Action::Block => {
+                return Verdict::Block {
+                    category: meta.map(|m| m.category),
+                    rule,
+                };
+            }
             Action::Rewrite(rewrite) => return Verdict::Rewrite { rewrite, rule },
         }
     }
-    if let Some((engine, target)) = safesearch::rewrite(name, profile.profile.safe_search, profile.profile.youtube) {
+    if let Some((engine, target)) =
+        safesearch::rewrite(name, profile.profile.safe_search, profile.profile.youtube)
+    {
         return Verdict::SafeSearch { engine, target };
     }
     Verdict::Forward { allowed_by }
 }
 
-fn list_inputs(config: &FilterConfig, ids: &mut HashMap<String, ListId>) -> Result<Vec<ListInput>, FilterError> {
+fn list_inputs(
+    config: &FilterConfig,
+    ids: &mut HashMap<String, ListId>,
+) -> Result<Vec<ListInput>, FilterError> {
     if config.lists.len() > 65_000 {
         return Err(FilterError::TooManyLists(config.lists.len()));
     }
     let mut seen = std::collections::HashSet::new();
     for list in &config.lists {
         if !seen.insert(list.name.as_str()) {
-            return Err(FilterError::Duplicate { kind: "lists", name: list.name.clone() });
+            return Err(FilterError::Duplicate {
+                kind: "lists",
+                name: list.name.clone(),
+            });
         }
     }
     // Forget lists that are gone, then number the new ones with the smallest free ids.
@@ -338,7 +374,9 @@ fn list_inputs(config: &FilterConfig, ids: &mut HashMap<String, ListId>) -> Resu
             Some(id) => *id,
             None => {
                 let used: std::collections::HashSet<ListId> = ids.values().copied().collect();
-                let id = (0..=ListId::MAX).find(|i| !used.contains(i)).unwrap_or(ListId::MAX);
+                let id = (0..=ListId::MAX)
+                    .find(|i| !used.contains(i))
+                    .unwrap_or(ListId::MAX);
                 ids.insert(list.name.clone(), id);
                 id
             }
@@ -353,26 +391,48 @@ fn list_inputs(config: &FilterConfig, ids: &mut HashMap<String, ListId>) -> Resu
     Ok(inputs)
 }
 
-fn compile_state(config: &FilterConfig, ids: &HashMap<String, ListId>) -> Result<State, FilterError> {
+fn compile_state(
+    config: &FilterConfig,
+    ids: &HashMap<String, ListId>,
+) -> Result<State, FilterError> {
     let mut profile_index = HashMap::new();
     for (i, p) in config.profiles.iter().enumerate() {
         if profile_index.insert(p.name.clone(), i).is_some() {
-            return Err(FilterError::Duplicate { kind: "profiles", name: p.name.clone() });
+            return Err(FilterError::Duplicate {
+                kind: "profiles",
+                name: p.name.clone(),
+            });
         }
     }
-    let known = || config.profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    let known = || {
+        config
+            .profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let lookup = |who: String, name: &str| {
-        profile_index.get(name).copied().ok_or_else(|| FilterError::UnknownProfile {
-            who,
-            profile: name.to_string(),
-            known: known(),
-        })
+        profile_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| FilterError::UnknownProfile {
+                who,
+                profile: name.to_string(),
+                known: known(),
+            })
     };
     let default_profile = lookup("[default]".into(), &config.default_profile)?;
     let mut lists = HashMap::new();
     for list in &config.lists {
         if let Some(id) = ids.get(&list.name) {
-            lists.insert(*id, ListMeta { name: Arc::from(list.name.as_str()), category: list.category });
+            lists.insert(
+                *id,
+                ListMeta {
+                    name: Arc::from(list.name.as_str()),
+                    category: list.category,
+                },
+            );
         }
     }
     let profiles = config
@@ -387,12 +447,25 @@ fn compile_state(config: &FilterConfig, ids: &HashMap<String, ListId>) -> Result
         for m in &c.matchers {
             clients.insert(*m, client_info.len());
         }
-        client_info.push(ClientInfo { name: Arc::from(c.name.as_str()), profile });
+        client_info.push(ClientInfo {
+            name: Arc::from(c.name.as_str()),
+            profile,
+        });
     }
-    Ok(State { lists, profiles, clients, client_info, default_profile })
+    Ok(State {
+        lists,
+        profiles,
+        clients,
+        client_info,
+        default_profile,
+    })
 }
 
-fn compile_profile(p: &Profile, config: &FilterConfig, ids: &HashMap<String, ListId>) -> CompiledProfile {
+fn compile_profile(
+    p: &Profile,
+    config: &FilterConfig,
+    ids: &HashMap<String, ListId>,
+) -> CompiledProfile {
     let mask = ListMask::from_ids(
         config
             .lists
@@ -405,12 +478,28 @@ fn compile_profile(p: &Profile, config: &FilterConfig, ids: &HashMap<String, Lis
     let allow: Vec<String> = p
         .allow
         .iter()
-        .map(|r| if r.trim_start().starts_with("@@") { r.clone() } else { format!("@@{}", r.trim()) })
+        .map(|r| {
+            if r.trim_start().starts_with("@@") {
+                r.clone()
+            } else {
+                format!("@@{}", r.trim())
+            }
+        })
         .collect();
     let source = |lines: &[String]| ListSource::Text(Arc::from(lines.join("\n").as_str()));
     let (custom, reports) = RuleIndex::build(&[
-        ListInput { id: CUSTOM_ALLOW, name: "allow".into(), subdomains: true, source: source(&allow) },
-        ListInput { id: CUSTOM_DENY, name: "deny".into(), subdomains: true, source: source(&p.deny) },
+        ListInput {
+            id: CUSTOM_ALLOW,
+            name: "allow".into(),
+            subdomains: true,
+            source: source(&allow),
+        },
+        ListInput {
+            id: CUSTOM_DENY,
+            name: "deny".into(),
+            subdomains: true,
+            source: source(&p.deny),
+        },
     ]);
     for report in &reports {
         for error in &report.errors {

@@ -15,6 +15,8 @@ pub mod server;
 pub mod wire;
 
 pub use event::{NoSink, Outcome, QueryRecord, QuerySink};
-pub use filter::{ClientConfig, Decision, Filter, FilterConfig, FilterError, ListConfig, RuleRef, Verdict};
+pub use filter::{
+    ClientConfig, Decision, Filter, FilterConfig, FilterError, ListConfig, RuleRef, Verdict,
+};
 pub use resolver::{Resolver, ResolverOptions, Transport};
 pub use server::{Bound, ListenOptions, bind};

@@ -46,7 +46,9 @@ impl RateLimiter {
             return true;
         }
         let shard = &self.shards[shard_of(ip)];
-        let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = shard
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if map.len() >= MAX_BUCKETS_PER_SHARD && !map.contains_key(&ip) {
             let (rate, burst) = (self.rate, self.burst);
             map.retain(|_, b| now.duration_since(b.last).as_secs_f64() * rate < burst);
@@ -54,7 +56,10 @@ impl RateLimiter {
                 map.clear();
             }
         }
-        let bucket = map.entry(ip).or_insert(Bucket { tokens: self.burst, last: now });
+        let bucket = map.entry(ip).or_insert(Bucket {
+            tokens: self.burst,
+            last: now,
+        });
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
         bucket.last = now;

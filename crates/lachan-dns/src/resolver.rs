@@ -49,10 +49,17 @@ impl Default for ResolverOptions {
 
 /// Loopback and the private ranges: a home or school network, never the open Internet.
 pub fn default_allow_networks() -> Vec<IpNet> {
-    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
-        .iter()
-        .filter_map(|n| n.parse().ok())
-        .collect()
+    [
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ]
+    .iter()
+    .filter_map(|n| n.parse().ok())
+    .collect()
 }
 
 /// How the query arrived (UDP answers must fit the client's buffer).
@@ -132,7 +139,12 @@ impl Resolver {
     }
 
     /// Answers one packet completely (TCP connections and tests use this).
-    pub async fn handle(&self, packet: &[u8], source: IpAddr, transport: Transport) -> Option<Vec<u8>> {
+    pub async fn handle(
+        &self,
+        packet: &[u8],
+        source: IpAddr,
+        transport: Transport,
+    ) -> Option<Vec<u8>> {
         match self.prepare(packet, source, transport) {
             Step::Done(answer) => answer,
             Step::Upstream(pending) => Some(self.finish(*pending).await),
@@ -143,12 +155,20 @@ impl Resolver {
     /// rewrites and cache hits.
     pub fn prepare(&self, packet: &[u8], source: IpAddr, transport: Transport) -> Step {
         let source = canonical(source);
-        if !self.options.allow_networks.iter().any(|n| n.contains(&source)) {
+        if !self
+            .options
+            .allow_networks
+            .iter()
+            .any(|n| n.contains(&source))
+        {
             self.counters.not_allowed.fetch_add(1, Ordering::Relaxed);
             return Step::Done(wire::parse_query(packet).ok().map(|q| {
                 AnswerBuilder::new(&q)
                     .rcode(rcode::REFUSED)
-                    .ede(ede::PROHIBITED, "Lachan: this network may not use this resolver")
+                    .ede(
+                        ede::PROHIBITED,
+                        "Lachan: this network may not use this resolver",
+                    )
                     .build()
             }));
         }
@@ -165,17 +185,25 @@ impl Resolver {
             self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
             let decision = self.filter.decide(source, &query.name, query.qtype);
             self.emit(&query, &decision, source, time, Outcome::Refused, None);
-            return Step::Done(Some(AnswerBuilder::new(&query).rcode(rcode::REFUSED).build()));
+            return Step::Done(Some(
+                AnswerBuilder::new(&query).rcode(rcode::REFUSED).build(),
+            ));
         }
         let decision = self.filter.decide(source, &query.name, query.qtype);
         let local = match &decision.verdict {
             Verdict::Canary => Some((
-                AnswerBuilder::new(&query).rcode(rcode::NXDOMAIN).authoritative().build(),
+                AnswerBuilder::new(&query)
+                    .rcode(rcode::NXDOMAIN)
+                    .authoritative()
+                    .build(),
                 Outcome::Rewritten,
             )),
             Verdict::Block { category, .. } => {
                 let what = category.map_or("custom rule".to_string(), |c| c.to_string());
-                Some((self.block_answer(&query, decision.block_answer, &what), Outcome::Blocked))
+                Some((
+                    self.block_answer(&query, decision.block_answer, &what),
+                    Outcome::Blocked,
+                ))
             }
             Verdict::Rewrite { rewrite, .. } => match rewrite {
                 Rewrite::Cname(_) => None,
@@ -204,10 +232,20 @@ impl Resolver {
 
     /// Resolves a query that needs an upstream (forwarding, safe search, CNAME rewrites).
     pub async fn finish(&self, pending: Pending) -> Vec<u8> {
-        let Pending { packet, query, decision, client_ip, transport, time } = pending;
+        let Pending {
+            packet,
+            query,
+            decision,
+            client_ip,
+            transport,
+            time,
+        } = pending;
         let target = match &decision.verdict {
             Verdict::SafeSearch { target, .. } => Some(target.to_string()),
-            Verdict::Rewrite { rewrite: Rewrite::Cname(target), .. } => Some(target.clone()),
+            Verdict::Rewrite {
+                rewrite: Rewrite::Cname(target),
+                ..
+            } => Some(target.to_string()),
             _ => None,
         };
         let (answer, outcome, upstream) = match target {
@@ -235,7 +273,11 @@ impl Resolver {
                 if let Some(key) = key {
                     self.cache.insert(key, &forwarded.response, Instant::now());
                 }
-                (forwarded.response, Outcome::Allowed, Some((forwarded.upstream, forwarded.rtt)))
+                (
+                    forwarded.response,
+                    Outcome::Allowed,
+                    Some((forwarded.upstream, forwarded.rtt)),
+                )
             }
             Err(err) => {
                 tracing::debug!(name = %query.name, "every upstream failed: {err}");
@@ -258,12 +300,17 @@ impl Resolver {
     /// A CNAME to `target` followed by the target's addresses (resolved through the cache and
     /// the upstreams), as safe search and CNAME rewrites answer.
     async fn cname_answer(&self, query: &Query, target: &str) -> Vec<u8> {
-        let mut builder = AnswerBuilder::new(query).ttl(self.options.rewrite_ttl).record(Record::Cname {
-            target: target.to_string(),
-        });
+        let mut builder = AnswerBuilder::new(query)
+            .ttl(self.options.rewrite_ttl)
+            .record(Record::Cname {
+                target: target.to_string(),
+            });
         if query.qtype == rtype::A || query.qtype == rtype::AAAA {
             for ip in self.resolve_addresses(target, query.qtype).await {
-                builder = builder.record(Record::Address { owner: Some(target.to_string()), ip });
+                builder = builder.record(Record::Address {
+                    owner: Some(target.to_string()),
+                    ip,
+                });
             }
         }
         builder.build()
@@ -296,7 +343,9 @@ impl Resolver {
                 }
             },
         };
-        let Ok(message) = Message::from_vec(&answer) else { return Vec::new() };
+        let Ok(message) = Message::from_vec(&answer) else {
+            return Vec::new();
+        };
         message
             .answers
             .iter()
@@ -310,7 +359,9 @@ impl Resolver {
 
     fn block_answer(&self, query: &Query, mode: BlockAnswer, what: &str) -> Vec<u8> {
         let text = format!("Lachan: blocked ({what})");
-        let builder = AnswerBuilder::new(query).ttl(self.options.blocked_ttl).ede(ede::FILTERED, text);
+        let builder = AnswerBuilder::new(query)
+            .ttl(self.options.blocked_ttl)
+            .ede(ede::FILTERED, text);
         let builder = match mode {
             BlockAnswer::NxDomain => builder.rcode(rcode::NXDOMAIN),
             BlockAnswer::Refused => builder.rcode(rcode::REFUSED),
@@ -334,12 +385,14 @@ impl Resolver {
         let builder = match rewrite {
             Rewrite::NxDomain => builder.rcode(rcode::NXDOMAIN),
             Rewrite::Refused => builder.rcode(rcode::REFUSED),
-            Rewrite::A(ip) if query.qtype == rtype::A => {
-                builder.record(Record::Address { owner: None, ip: IpAddr::V4(*ip) })
-            }
-            Rewrite::Aaaa(ip) if query.qtype == rtype::AAAA => {
-                builder.record(Record::Address { owner: None, ip: IpAddr::V6(*ip) })
-            }
+            Rewrite::A(ip) if query.qtype == rtype::A => builder.record(Record::Address {
+                owner: None,
+                ip: IpAddr::V4(*ip),
+            }),
+            Rewrite::Aaaa(ip) if query.qtype == rtype::AAAA => builder.record(Record::Address {
+                owner: None,
+                ip: IpAddr::V6(*ip),
+            }),
             _ => builder,
         };
         builder.build()
@@ -357,8 +410,12 @@ impl Resolver {
         let (category, rule) = match &decision.verdict {
             Verdict::Block { category, rule } => (*category, Some(rule.to_string())),
             Verdict::Rewrite { rule, .. } => (None, Some(rule.to_string())),
-            Verdict::Forward { allowed_by: Some(rule) } => (None, Some(rule.to_string())),
-            Verdict::SafeSearch { engine, .. } => (None, Some(format!("safe search: {}", engine.as_str()))),
+            Verdict::Forward {
+                allowed_by: Some(rule),
+            } => (None, Some(rule.to_string())),
+            Verdict::SafeSearch { engine, .. } => {
+                (None, Some(format!("safe search: {}", engine.as_str())))
+            }
             _ => (None, None),
         };
         self.sink.record(QueryRecord {

@@ -81,7 +81,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         }
         for suffix in &entry.suffixes {
             search.insert(format!("google.{suffix}"), (engine, entry.target.clone()));
-            search.insert(format!("www.google.{suffix}"), (engine, entry.target.clone()));
+            search.insert(
+                format!("www.google.{suffix}"),
+                (engine, entry.target.clone()),
+            );
         }
     }
     Table {
@@ -94,7 +97,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
 
 /// The safe-search rewrite for `name` under a profile's settings: the engine and the CNAME
 /// target, or `None` when the name is not restricted.
-pub fn rewrite(name: &str, safe_search: bool, youtube: YoutubeMode) -> Option<(Engine, &'static str)> {
+pub fn rewrite(
+    name: &str,
+    safe_search: bool,
+    youtube: YoutubeMode,
+) -> Option<(Engine, &'static str)> {
     let table = &*TABLE;
     if youtube != YoutubeMode::Off && table.youtube.contains_key(name) {
         let target = match youtube {
@@ -104,7 +111,10 @@ pub fn rewrite(name: &str, safe_search: bool, youtube: YoutubeMode) -> Option<(E
         return Some((Engine::Youtube, target));
     }
     if safe_search {
-        return table.search.get(name).map(|(engine, target)| (*engine, target.as_str()));
+        return table
+            .search
+            .get(name)
+            .map(|(engine, target)| (*engine, target.as_str()));
     }
     None
 }
@@ -115,7 +125,14 @@ mod tests {
 
     #[test]
     fn google_hosts_include_vietnam_and_bare_domains() {
-        for host in ["www.google.com", "google.com", "www.google.com.vn", "google.com.vn", "www.google.co.uk", "www.google.cat"] {
+        for host in [
+            "www.google.com",
+            "google.com",
+            "www.google.com.vn",
+            "google.com.vn",
+            "www.google.co.uk",
+            "www.google.cat",
+        ] {
             assert_eq!(
                 rewrite(host, true, YoutubeMode::Off),
                 Some((Engine::Google, "forcesafesearch.google.com")),
@@ -129,7 +146,10 @@ mod tests {
 
     #[test]
     fn bing_and_duckduckgo() {
-        assert_eq!(rewrite("www.bing.com", true, YoutubeMode::Off), Some((Engine::Bing, "strict.bing.com")));
+        assert_eq!(
+            rewrite("www.bing.com", true, YoutubeMode::Off),
+            Some((Engine::Bing, "strict.bing.com"))
+        );
         assert_eq!(
             rewrite("duckduckgo.com", true, YoutubeMode::Off),
             Some((Engine::DuckDuckGo, "safe.duckduckgo.com"))

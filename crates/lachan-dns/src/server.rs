@@ -67,20 +67,36 @@ fn bind_error(addr: SocketAddr, proto: &'static str, source: io::Error) -> BindE
         io::ErrorKind::AddrInUse => "; another program (systemd-resolved, dnsmasq?) uses this port",
         _ => "",
     };
-    BindError { addr, proto, source, hint }
+    BindError {
+        addr,
+        proto,
+        source,
+        hint,
+    }
 }
 
 /// Binds every address on UDP and TCP. Port 0 picks one free port, shared by UDP and TCP.
 pub fn bind(addrs: &[SocketAddr], options: ListenOptions) -> Result<Bound, BindError> {
-    let mut bound = Bound { udp: Vec::new(), tcp: Vec::new(), addrs: Vec::new(), options };
+    let mut bound = Bound {
+        udp: Vec::new(),
+        tcp: Vec::new(),
+        addrs: Vec::new(),
+        options,
+    };
     for &wanted in addrs {
         let first = udp_socket(wanted).map_err(|e| bind_error(wanted, "UDP", e))?;
-        let addr = first.local_addr().map_err(|e| bind_error(wanted, "UDP", e))?;
+        let addr = first
+            .local_addr()
+            .map_err(|e| bind_error(wanted, "UDP", e))?;
         bound.udp.push(first);
         for _ in 1..bound.options.udp_workers.max(1) {
-            bound.udp.push(udp_socket(addr).map_err(|e| bind_error(addr, "UDP", e))?);
+            bound
+                .udp
+                .push(udp_socket(addr).map_err(|e| bind_error(addr, "UDP", e))?);
         }
-        bound.tcp.push(tcp_listener(addr).map_err(|e| bind_error(addr, "TCP", e))?);
+        bound
+            .tcp
+            .push(tcp_listener(addr).map_err(|e| bind_error(addr, "TCP", e))?);
         bound.addrs.push(addr);
     }
     Ok(bound)
@@ -121,7 +137,11 @@ impl Bound {
     pub fn serve(self, resolver: Arc<Resolver>, shutdown: CancellationToken) -> JoinSet<()> {
         let mut tasks = JoinSet::new();
         for socket in self.udp {
-            tasks.spawn(serve_udp(Arc::new(socket), resolver.clone(), shutdown.clone()));
+            tasks.spawn(serve_udp(
+                Arc::new(socket),
+                resolver.clone(),
+                shutdown.clone(),
+            ));
         }
         let limit = Arc::new(Semaphore::new(self.options.max_tcp_connections));
         for listener in self.tcp {
@@ -229,7 +249,10 @@ async fn serve_connection(
         }
         let len = usize::from(u16::from_be_bytes(len));
         buf.resize(len, 0);
-        if !matches!(tokio::time::timeout(idle, stream.read_exact(&mut buf)).await, Ok(Ok(_))) {
+        if !matches!(
+            tokio::time::timeout(idle, stream.read_exact(&mut buf)).await,
+            Ok(Ok(_))
+        ) {
             return;
         }
         let Some(answer) = resolver.handle(&buf, peer.ip(), Transport::Tcp).await else {

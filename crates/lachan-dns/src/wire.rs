@@ -121,7 +121,8 @@ impl Query {
 
 /// Reads a big-endian u16 at `at`, if present.
 fn read_u16(buf: &[u8], at: usize) -> Option<u16> {
-    buf.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]))
+    buf.get(at..at + 2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
 }
 
 /// Parses a query packet. Never panics, whatever the bytes.
@@ -143,7 +144,9 @@ pub fn parse_query(buf: &[u8]) -> Result<Query, WireError> {
     let nscount = u16::from_be_bytes([buf[8], buf[9]]);
     let arcount = u16::from_be_bytes([buf[10], buf[11]]);
     if qdcount != 1 {
-        return Err(WireError::Malformed("a query must carry exactly one question"));
+        return Err(WireError::Malformed(
+            "a query must carry exactly one question",
+        ));
     }
     let (name, after_name) = read_question_name(buf, HEADER_LEN)?;
     let qtype = read_u16(buf, after_name).ok_or(WireError::Malformed("question truncated"))?;
@@ -173,9 +176,13 @@ fn read_question_name(buf: &[u8], mut at: usize) -> Result<(String, usize), Wire
             break;
         }
         if len & 0xc0 != 0 {
-            return Err(WireError::Malformed("compressed or extended label in question"));
+            return Err(WireError::Malformed(
+                "compressed or extended label in question",
+            ));
         }
-        let label = buf.get(at + 1..at + 1 + len).ok_or(WireError::Malformed("label truncated"))?;
+        let label = buf
+            .get(at + 1..at + 1 + len)
+            .ok_or(WireError::Malformed("label truncated"))?;
         if !name.is_empty() {
             name.push('.');
         }
@@ -207,7 +214,9 @@ fn push_label(name: &mut String, label: &[u8]) {
 /// Skips one resource record's owner name (compression allowed) and returns the offset after it.
 fn skip_name(buf: &[u8], mut at: usize) -> Result<usize, WireError> {
     for _ in 0..128 {
-        let len = *buf.get(at).ok_or(WireError::Malformed("record name truncated"))? as usize;
+        let len = *buf
+            .get(at)
+            .ok_or(WireError::Malformed("record name truncated"))? as usize;
         match len {
             0 => return Ok(at + 1),
             l if l & 0xc0 == 0xc0 => return Ok(at + 2),
@@ -269,7 +278,8 @@ fn unescape_label(label: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
-        if raw[i] == b'\\' && i + 3 < raw.len() && raw[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+        if raw[i] == b'\\' && i + 3 < raw.len() && raw[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+        {
             let value = u16::from(raw[i + 1] - b'0') * 100
                 + u16::from(raw[i + 2] - b'0') * 10
                 + u16::from(raw[i + 3] - b'0');
@@ -477,7 +487,13 @@ mod tests {
         assert_eq!(q.name, "www.example.com");
         assert_eq!(q.qtype, rtype::AAAA);
         assert_eq!(q.qclass, 1);
-        assert_eq!(q.edns, Some(Edns { udp_size: 1400, dnssec_ok: true }));
+        assert_eq!(
+            q.edns,
+            Some(Edns {
+                udp_size: 1400,
+                dnssec_ok: true
+            })
+        );
         assert_eq!(q.udp_limit(), 1400);
         let plain = parse_query(&query_bytes("a.b.", RecordType::A, false)).unwrap();
         assert_eq!(plain.edns, None);
@@ -528,7 +544,10 @@ mod tests {
         let q = parse_query(&query_bytes("ads.example.", RecordType::A, true)).unwrap();
         let bytes = AnswerBuilder::new(&q)
             .ttl(10)
-            .record(Record::Address { owner: None, ip: "0.0.0.0".parse().unwrap() })
+            .record(Record::Address {
+                owner: None,
+                ip: "0.0.0.0".parse().unwrap(),
+            })
             .ede(ede::FILTERED, "Lachan: blocked (adult)")
             .build();
         let m = Message::from_vec(&bytes).unwrap();
@@ -556,7 +575,9 @@ mod tests {
         let q = parse_query(&query_bytes("www.google.com.vn.", RecordType::A, false)).unwrap();
         let bytes = AnswerBuilder::new(&q)
             .ttl(300)
-            .record(Record::Cname { target: "forcesafesearch.google.com".into() })
+            .record(Record::Cname {
+                target: "forcesafesearch.google.com".into(),
+            })
             .record(Record::Address {
                 owner: Some("forcesafesearch.google.com".into()),
                 ip: "216.239.38.120".parse().unwrap(),
@@ -568,7 +589,9 @@ mod tests {
         assert_eq!(m.answers[0].name.to_ascii(), "www.google.com.vn.");
         assert_eq!(
             m.answers[0].data,
-            RData::CNAME(hickory_proto::rr::rdata::CNAME(Name::from_ascii("forcesafesearch.google.com.").unwrap()))
+            RData::CNAME(hickory_proto::rr::rdata::CNAME(
+                Name::from_ascii("forcesafesearch.google.com.").unwrap()
+            ))
         );
         assert_eq!(m.answers[1].name.to_ascii(), "forcesafesearch.google.com.");
     }
@@ -578,7 +601,10 @@ mod tests {
         let q = parse_query(&query_bytes("big.example.", RecordType::A, false)).unwrap();
         let mut big = AnswerBuilder::new(&q);
         for i in 0..60u8 {
-            big = big.record(Record::Address { owner: None, ip: IpAddr::from([10, 0, 0, i]) });
+            big = big.record(Record::Address {
+                owner: None,
+                ip: IpAddr::from([10, 0, 0, i]),
+            });
         }
         let big = big.build();
         assert!(big.len() > 512);

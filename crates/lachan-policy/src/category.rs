@@ -188,7 +188,10 @@ mod tests {
         let err = "porn".parse::<Category>().unwrap_err();
         assert!(err.to_string().contains("unknown category 'porn'"));
         assert!(err.to_string().contains("adult"));
-        assert_eq!(" Gambling ".parse::<Category>().unwrap(), Category::Gambling);
+        assert_eq!(
+            " Gambling ".parse::<Category>().unwrap(),
+            Category::Gambling
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ pub enum BlockAnswer {
 
 /// A text that is not a block answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid block answer '{0}': use null_ip, nxdomain, refused, or the IP address of a block page")]
+#[error(
+    "invalid block answer '{0}': use null_ip, nxdomain, refused, or the IP address of a block page"
+)]
 pub struct InvalidBlockAnswer(pub String);
 
 impl FromStr for BlockAnswer {
@@ -164,9 +166,18 @@ mod tests {
 
     #[test]
     fn block_answers_parse_from_config_words() {
-        assert_eq!("null_ip".parse::<BlockAnswer>().unwrap(), BlockAnswer::NullIp);
-        assert_eq!("NXDOMAIN".parse::<BlockAnswer>().unwrap(), BlockAnswer::NxDomain);
-        assert_eq!("refused".parse::<BlockAnswer>().unwrap(), BlockAnswer::Refused);
+        assert_eq!(
+            "null_ip".parse::<BlockAnswer>().unwrap(),
+            BlockAnswer::NullIp
+        );
+        assert_eq!(
+            "NXDOMAIN".parse::<BlockAnswer>().unwrap(),
+            BlockAnswer::NxDomain
+        );
+        assert_eq!(
+            "refused".parse::<BlockAnswer>().unwrap(),
+            BlockAnswer::Refused
+        );
         assert_eq!(
             "192.168.1.2".parse::<BlockAnswer>().unwrap(),
             BlockAnswer::Address("192.168.1.2".parse().unwrap())
@@ -186,7 +197,9 @@ mod tests {
 
     #[test]
     fn profiles_deserialize_with_defaults_and_reject_typos() {
-        let p: Profile = serde_json::from_str(r#"{"name":"child","block":["adult"],"youtube":"strict"}"#).unwrap();
+        let p: Profile =
+            serde_json::from_str(r#"{"name":"child","block":["adult"],"youtube":"strict"}"#)
+                .unwrap();
         assert!(p.blocks(Category::Adult));
         assert!(!p.blocks(Category::Gambling));
         assert_eq!(p.youtube, YoutubeMode::Strict);

@@ -31,7 +31,11 @@ impl Setup {
             Some(path) => Config::load(path)?,
             None => Config::builtin(),
         };
-        Ok(Setup { config, config_path, data_dir })
+        Ok(Setup {
+            config,
+            config_path,
+            data_dir,
+        })
     }
 
     /// Re-reads the configuration file, keeping the current one on error.
@@ -89,9 +93,17 @@ impl Setup {
             .iter()
             .filter(|l| l.enabled && lists::is_url(&l.source))
             .filter(|l| {
-                let hours = self.config.lists.iter().find(|c| c.name == l.name).map_or(24, |c| c.refresh_hours);
+                let hours = self
+                    .config
+                    .lists
+                    .iter()
+                    .find(|c| c.name == l.name)
+                    .map_or(24, |c| c.refresh_hours);
                 let copy = lists::copy_path(&self.data_dir, &l.name);
-                let age = std::fs::metadata(&copy).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                let age = std::fs::metadata(&copy)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok());
                 force || age.is_none_or(|age| age > Duration::from_secs(hours.max(1) * 3600))
             })
             .cloned()
@@ -123,7 +135,11 @@ pub async fn filter_config(store: &Store, setup: &Setup) -> Result<FilterConfig>
                 .map(|m| m.parse::<Matcher>())
                 .collect::<Result<Vec<_>, _>>()
                 .with_context(|| format!("client '{}'", c.name))?;
-            Ok(ClientConfig { name: c.name.clone(), matchers, profile: c.profile.clone() })
+            Ok(ClientConfig {
+                name: c.name.clone(),
+                matchers,
+                profile: c.profile.clone(),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(FilterConfig {
@@ -142,7 +158,10 @@ pub fn upstreams(config: &Config) -> Result<Vec<UpstreamSpec>> {
             .dns
             .upstreams
             .iter()
-            .map(|u| u.parse::<UpstreamSpec>().with_context(|| format!("[dns] upstreams: '{u}'")))
+            .map(|u| {
+                u.parse::<UpstreamSpec>()
+                    .with_context(|| format!("[dns] upstreams: '{u}'"))
+            })
             .collect();
     }
     let text = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -152,7 +171,9 @@ pub fn upstreams(config: &Config) -> Result<Vec<UpstreamSpec>> {
         .filter(|u| !matches!(u, UpstreamSpec::Udp(addr) if own.contains(addr)))
         .collect();
     if found.is_empty() {
-        bail!("no upstream resolver: /etc/resolv.conf names none; set [dns] upstreams = [\"IP\"] in the configuration");
+        bail!(
+            "no upstream resolver: /etc/resolv.conf names none; set [dns] upstreams = [\"IP\"] in the configuration"
+        );
     }
     Ok(found)
 }
@@ -160,14 +181,18 @@ pub fn upstreams(config: &Config) -> Result<Vec<UpstreamSpec>> {
 /// The forwarder for the configured upstreams.
 pub fn forwarder(config: &Config) -> Result<Arc<Forwarder>> {
     let extra_roots_pem = match &config.dns.upstream_ca_file {
-        Some(path) => Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?),
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+        }
         None => None,
     };
     let options = ForwarderOptions {
         timeout: Duration::from_millis(config.dns.upstream_timeout_ms.max(1)),
         extra_roots_pem,
     };
-    Ok(Arc::new(Forwarder::new(upstreams(config)?, options).context("setting up the upstream resolvers")?))
+    Ok(Arc::new(
+        Forwarder::new(upstreams(config)?, options).context("setting up the upstream resolvers")?,
+    ))
 }
 
 /// Reads line `line` (1-based) of a file, to show the rule that decided.

@@ -10,7 +10,13 @@ use serde_json::json;
 use crate::app::{self, Setup};
 
 /// Prints the decision for `name` as asked by `client`.
-pub async fn domain(setup: Setup, name: &str, client: IpAddr, qtype: &str, as_json: bool) -> Result<()> {
+pub async fn domain(
+    setup: Setup,
+    name: &str,
+    client: IpAddr,
+    qtype: &str,
+    as_json: bool,
+) -> Result<()> {
     let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
     if name.is_empty() || name.len() > 253 || name.contains(char::is_whitespace) {
         bail!("'{name}' is not a domain name");
@@ -27,10 +33,14 @@ pub async fn domain(setup: Setup, name: &str, client: IpAddr, qtype: &str, as_js
     let (filter, _reports) = Filter::new(&config)?;
     let decision = filter.decide(client, &name, qtype);
     let source_of = |list: &str| {
-        config.lists.iter().find(|l| l.name == list).and_then(|l| match &l.source {
-            lachan_rules::ListSource::File(path) => Some(path.clone()),
-            lachan_rules::ListSource::Text(_) => None,
-        })
+        config
+            .lists
+            .iter()
+            .find(|l| l.name == list)
+            .and_then(|l| match &l.source {
+                lachan_rules::ListSource::File(path) => Some(path.clone()),
+                lachan_rules::ListSource::Text(_) => None,
+            })
     };
     let (verdict, category, rule_ref) = match &decision.verdict {
         Verdict::Forward { allowed_by } => ("allowed", None, allowed_by.clone()),
@@ -40,13 +50,18 @@ pub async fn domain(setup: Setup, name: &str, client: IpAddr, qtype: &str, as_js
         Verdict::Canary => ("canary_nxdomain", None, None),
     };
     let rule_text = rule_ref.as_ref().and_then(|r| {
-        r.text.clone().or_else(|| source_of(&r.list).and_then(|p| app::read_line(&p, r.line)))
+        r.text
+            .clone()
+            .or_else(|| source_of(&r.list).and_then(|p| app::read_line(&p, r.line)))
     });
     let list_source = rule_ref.as_ref().and_then(|r| {
-        store_list_source(&setup, &r.list).or_else(|| source_of(&r.list).map(|p| p.display().to_string()))
+        store_list_source(&setup, &r.list)
+            .or_else(|| source_of(&r.list).map(|p| p.display().to_string()))
     });
     let detail = match &decision.verdict {
-        Verdict::SafeSearch { engine, target } => Some(format!("{} safe search: CNAME {target}", engine.as_str())),
+        Verdict::SafeSearch { engine, target } => {
+            Some(format!("{} safe search: CNAME {target}", engine.as_str()))
+        }
         Verdict::Rewrite { rewrite, .. } => Some(format!("{rewrite:?}")),
         Verdict::Canary => Some("browsers' DNS-over-HTTPS canary: answered NXDOMAIN".into()),
         _ => None,
@@ -79,7 +94,12 @@ pub async fn domain(setup: Setup, name: &str, client: IpAddr, qtype: &str, as_js
     if let Some(r) = &rule_ref {
         let text = rule_text.as_deref().unwrap_or("?");
         println!("  rule:     {text}");
-        println!("            list '{}', line {}{}", r.list, r.line, list_source.map(|s| format!(" ({s})")).unwrap_or_default());
+        println!(
+            "            list '{}', line {}{}",
+            r.list,
+            r.line,
+            list_source.map(|s| format!(" ({s})")).unwrap_or_default()
+        );
     }
     if let Some(d) = detail {
         println!("  answer:   {d}");
@@ -89,5 +109,10 @@ pub async fn domain(setup: Setup, name: &str, client: IpAddr, qtype: &str, as_js
 
 /// The configured source (URL or path) of a list, for display.
 fn store_list_source(setup: &Setup, list: &str) -> Option<String> {
-    setup.config.lists.iter().find(|l| l.name == list).map(|l| l.source.clone())
+    setup
+        .config
+        .lists
+        .iter()
+        .find(|l| l.name == list)
+        .map(|l| l.source.clone())
 }

@@ -103,13 +103,6 @@ fn default_refresh_hours() -> u64 {
     24
 }
 
-impl ListSection {
-    /// Whether the source is downloaded.
-    pub fn is_url(&self) -> bool {
-        self.source.starts_with("https://") || self.source.starts_with("http://")
-    }
-}
-
 /// `[[clients]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,7 +126,9 @@ pub struct DefaultSection {
 
 impl Default for DefaultSection {
     fn default() -> Self {
-        DefaultSection { profile: "child".into() }
+        DefaultSection {
+            profile: "child".into(),
+        }
     }
 }
 
@@ -151,7 +146,11 @@ pub struct QueryLogSection {
 
 impl Default for QueryLogSection {
     fn default() -> Self {
-        QueryLogSection { enabled: true, retention_days: 30, anonymize_clients: false }
+        QueryLogSection {
+            enabled: true,
+            retention_days: 30,
+            anonymize_clients: false,
+        }
     }
 }
 
@@ -171,17 +170,21 @@ impl Default for Config {
 /// hostsVN's adult, gambling and threat lists (AdGuard syntax), downloaded on first start.
 fn default_lists() -> Vec<ListSection> {
     let base = "https://raw.githubusercontent.com/bigdargon/hostsVN/master/extensions";
-    [("adult", Category::Adult), ("gambling", Category::Gambling), ("threat", Category::Threat)]
-        .into_iter()
-        .map(|(name, category)| ListSection {
-            name: format!("hostsvn-{name}"),
-            source: format!("{base}/{name}/filter.txt"),
-            category,
-            subdomains: false,
-            enabled: true,
-            refresh_hours: default_refresh_hours(),
-        })
-        .collect()
+    [
+        ("adult", Category::Adult),
+        ("gambling", Category::Gambling),
+        ("threat", Category::Threat),
+    ]
+    .into_iter()
+    .map(|(name, category)| ListSection {
+        name: format!("hostsvn-{name}"),
+        source: format!("{base}/{name}/filter.txt"),
+        category,
+        subdomains: false,
+        enabled: true,
+        refresh_hours: default_refresh_hours(),
+    })
+    .collect()
 }
 
 impl Config {
@@ -189,7 +192,8 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        Config::parse(&text).with_context(|| format!("in the configuration file {}", path.display()))
+        Config::parse(&text)
+            .with_context(|| format!("in the configuration file {}", path.display()))
     }
 
     /// Parses and checks configuration text.
@@ -210,7 +214,8 @@ impl Config {
     /// Adds the built-in "child" profile when the file defines none of that name and something
     /// uses it.
     fn complete(&mut self) {
-        let uses_child = self.default.profile == "child" || self.clients.iter().any(|c| c.profile == "child");
+        let uses_child =
+            self.default.profile == "child" || self.clients.iter().any(|c| c.profile == "child");
         if uses_child && !self.profiles.iter().any(|p| p.name == "child") {
             self.profiles.push(Profile::default_child());
         }
@@ -228,7 +233,10 @@ impl Config {
         }
         for list in &self.lists {
             if list.name.is_empty() || list.name.contains(['/', '\\', ':']) {
-                bail!("list name '{}' must be non-empty without '/', '\\' or ':'", list.name);
+                bail!(
+                    "list name '{}' must be non-empty without '/', '\\' or ':'",
+                    list.name
+                );
             }
         }
         for upstream in &self.dns.upstreams {
@@ -247,9 +255,16 @@ mod tests {
     #[test]
     fn no_file_means_builtin_defaults() {
         let c = Config::builtin();
-        assert_eq!(c.dns.listen, vec!["127.0.0.1:5053".parse::<SocketAddr>().unwrap()]);
+        assert_eq!(
+            c.dns.listen,
+            vec!["127.0.0.1:5053".parse::<SocketAddr>().unwrap()]
+        );
         assert_eq!(c.default.profile, "child");
-        assert!(c.profiles.iter().any(|p| p.name == "child" && p.safe_search));
+        assert!(
+            c.profiles
+                .iter()
+                .any(|p| p.name == "child" && p.safe_search)
+        );
         assert_eq!(c.lists.len(), 3);
         assert!(c.querylog.enabled);
         assert_eq!(c.querylog.retention_days, 30);
@@ -308,10 +323,17 @@ mod tests {
     #[test]
     fn mistakes_are_explained() {
         let err = Config::parse("[dns]\nlisen = []").unwrap_err();
-        assert!(format!("{err:#}").contains("unknown field `lisen`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("unknown field `lisen`"),
+            "{err:#}"
+        );
         let err = Config::parse("[[lists]]\nname='x'\nsource='/x'\ncategory='porn'").unwrap_err();
-        assert!(format!("{err:#}").contains("unknown category 'porn'"), "{err:#}");
-        let err = Config::parse("[[clients]]\nname='t'\nmatch=['tablet']\nprofile='child'").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown variant `porn`, expected one of `adult`"),
+            "{err:#}"
+        );
+        let err =
+            Config::parse("[[clients]]\nname='t'\nmatch=['tablet']\nprofile='child'").unwrap_err();
         assert!(format!("{err:#}").contains("not an IP address"), "{err:#}");
     }
 }

@@ -30,7 +30,11 @@ pub fn source_for(data_dir: &Path, list: &ListRecord) -> ListSource {
         return ListSource::File(PathBuf::from(&list.source));
     }
     let copy = copy_path(data_dir, &list.name);
-    if copy.exists() { ListSource::File(copy) } else { ListSource::Text(Arc::from("")) }
+    if copy.exists() {
+        ListSource::File(copy)
+    } else {
+        ListSource::Text(Arc::from(""))
+    }
 }
 
 /// Downloads a URL list into the data directory. On any failure the previous copy stays.
@@ -53,9 +57,14 @@ pub fn download(data_dir: &Path, list: &ListRecord, timeout: Duration) -> Result
         .read_to_end(&mut body)
         .with_context(|| format!("reading list '{}' from {}", list.name, list.source))?;
     if body.len() as u64 > MAX_DOWNLOAD {
-        bail!("list '{}' is larger than {} MiB; refusing it", list.name, MAX_DOWNLOAD >> 20);
+        bail!(
+            "list '{}' is larger than {} MiB; refusing it",
+            list.name,
+            MAX_DOWNLOAD >> 20
+        );
     }
-    check_looks_like_a_list(&body).with_context(|| format!("list '{}' from {}", list.name, list.source))?;
+    check_looks_like_a_list(&body)
+        .with_context(|| format!("list '{}' from {}", list.name, list.source))?;
     let path = copy_path(data_dir, &list.name);
     let dir = path.parent().expect("copy_path has a parent");
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -107,7 +116,12 @@ mod tests {
             origin: "file".into(),
         };
         assert!(matches!(source_for(&dir, &list), ListSource::Text(t) if t.is_empty()));
-        let file = ListRecord { source: "/etc/hosts".into(), ..list };
-        assert!(matches!(source_for(&dir, &file), ListSource::File(p) if p == Path::new("/etc/hosts")));
+        let file = ListRecord {
+            source: "/etc/hosts".into(),
+            ..list
+        };
+        assert!(
+            matches!(source_for(&dir, &file), ListSource::File(p) if p == Path::new("/etc/hosts"))
+        );
     }
 }

@@ -22,7 +22,12 @@ struct Cli {
     #[arg(long, global = true, env = "LACHAN_CONFIG")]
     config: Option<PathBuf>,
     /// The data directory (database, downloaded lists).
-    #[arg(long, global = true, env = "LACHAN_DATA_DIR", default_value = "lachan-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "LACHAN_DATA_DIR",
+        default_value = "lachan-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -84,7 +89,9 @@ fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
@@ -92,10 +99,22 @@ async fn run(cli: Cli) -> Result<()> {
     let setup = app::Setup::load(cli.config, cli.data_dir)?;
     match cli.command {
         Command::Serve => serve::run(setup).await,
-        Command::Check { what: CheckWhat::Domain { name, client, qtype, json } } => {
-            check::domain(setup, &name, client, &qtype, json).await
-        }
-        Command::Querylog { client, blocked, since, limit, json } => {
+        Command::Check {
+            what:
+                CheckWhat::Domain {
+                    name,
+                    client,
+                    qtype,
+                    json,
+                },
+        } => check::domain(setup, &name, client, &qtype, json).await,
+        Command::Querylog {
+            client,
+            blocked,
+            since,
+            limit,
+            json,
+        } => {
             let store = setup.open_store().await?;
             querylog::show(&store, client, blocked, since, limit, json).await
         }

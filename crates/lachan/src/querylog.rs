@@ -14,7 +14,13 @@ pub async fn show(
 ) -> Result<()> {
     let since_ms = since.as_deref().map(parse_since).transpose()?;
     let events = store
-        .query_log(&QueryLogFilter { client, blocked_only: blocked, since_ms, name_contains: None, limit })
+        .query_log(&QueryLogFilter {
+            client,
+            blocked_only: blocked,
+            since_ms,
+            name_contains: None,
+            limit,
+        })
         .await?;
     if as_json {
         for e in &events {
@@ -29,16 +35,30 @@ pub async fn show(
         return Ok(());
     }
     if events.is_empty() {
-        println!("No queries logged{}.", if blocked { " that were blocked" } else { "" });
+        println!(
+            "No queries logged{}.",
+            if blocked { " that were blocked" } else { "" }
+        );
         return Ok(());
     }
     let tz = jiff::tz::TimeZone::system();
-    println!("{:<19}  {:<22}  {:<10}  {:<11}  {:<5}  {}", "TIME", "CLIENT", "PROFILE", "DECISION", "TYPE", "NAME");
+    println!(
+        "{:<19}  {:<22}  {:<10}  {:<11}  {:<5}  {}",
+        "TIME", "CLIENT", "PROFILE", "DECISION", "TYPE", "NAME"
+    );
     for e in &events {
         let time = jiff::Timestamp::from_millisecond(e.time_ms)
-            .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.to_zoned_datetime(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_default();
-        let client = e.client_name.clone().or_else(|| e.client_ip.clone()).unwrap_or_else(|| "-".into());
+        let client = e
+            .client_name
+            .clone()
+            .or_else(|| e.client_ip.clone())
+            .unwrap_or_else(|| "-".into());
         let why = match (&e.category, &e.rule) {
             (Some(c), Some(r)) => format!("  [{c}: {r}]"),
             (None, Some(r)) => format!("  [{r}]"),
@@ -84,9 +104,11 @@ fn parse_since(text: &str) -> Result<i64> {
     {
         return Ok(now.as_millisecond() - n.saturating_mul(secs * 1000));
     }
-    let ts: jiff::Timestamp = t
-        .parse()
-        .with_context(|| format!("--since '{text}': use a duration like 15m, 2h, 1d or a time like 2026-11-27T10:00:00Z"))?;
+    let ts: jiff::Timestamp = t.parse().with_context(|| {
+        format!(
+            "--since '{text}': use a duration like 15m, 2h, 1d or a time like 2026-11-27T10:00:00Z"
+        )
+    })?;
     Ok(ts.as_millisecond())
 }
 
@@ -99,7 +121,15 @@ mod tests {
         let now = jiff::Timestamp::now().as_millisecond();
         let two_hours = parse_since("2h").unwrap();
         assert!((now - two_hours - 7_200_000).abs() < 5_000);
-        assert_eq!(parse_since("2026-11-27T10:00:00Z").unwrap(), 1_795_773_600_000);
-        assert!(parse_since("yesterday").unwrap_err().to_string().contains("use a duration"));
+        assert_eq!(
+            parse_since("2026-11-27T10:00:00Z").unwrap(),
+            1_795_773_600_000
+        );
+        assert!(
+            parse_since("yesterday")
+                .unwrap_err()
+                .to_string()
+                .contains("use a duration")
+        );
     }
 }

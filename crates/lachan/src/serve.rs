@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use lachan_dns::{Filter, ListenOptions, Outcome, QueryRecord, QuerySink, Resolver, ResolverOptions};
+use lachan_dns::{
+    Filter, ListenOptions, Outcome, QueryRecord, QuerySink, Resolver, ResolverOptions,
+};
 use lachan_store::{Decision, ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
 use lachan_upstream::{Cache, CacheOptions};
 use tokio::signal::unix::{SignalKind, signal};
@@ -30,7 +32,10 @@ impl QuerySink for StoreSink {
             Outcome::Stale => Decision::Stale,
         };
         self.0.send(QueryEvent {
-            time_ms: r.time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64),
+            time_ms: r
+                .time
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
             client_ip: Some(r.client_ip.to_string()),
             client_name: r.client_name.map(|n| n.to_string()),
             profile: r.profile.to_string(),
@@ -40,7 +45,9 @@ impl QuerySink for StoreSink {
             category: r.category,
             rule: r.rule,
             upstream: r.upstream.map(|u| u.to_string()),
-            upstream_ms: r.upstream_rtt.map(|d| d.as_millis().min(u128::from(u32::MAX)) as u32),
+            upstream_ms: r
+                .upstream_rtt
+                .map(|d| d.as_millis().min(u128::from(u32::MAX)) as u32),
         });
     }
 }
@@ -83,13 +90,18 @@ pub async fn run(mut setup: Setup) -> Result<()> {
         sink,
     ));
     let listen = ListenOptions {
-        udp_workers: if dns.udp_workers == 0 { ListenOptions::default().udp_workers } else { dns.udp_workers },
+        udp_workers: if dns.udp_workers == 0 {
+            ListenOptions::default().udp_workers
+        } else {
+            dns.udp_workers
+        },
         ..ListenOptions::default()
     };
     let bound = lachan_dns::bind(&dns.listen, listen)?;
+    let addrs = bound.local_addrs().to_vec();
     let shutdown = CancellationToken::new();
     let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
-    print_banner(&setup, bound.local_addrs(), filter.rule_count(), started.elapsed());
+    print_banner(&setup, &addrs, filter.rule_count(), started.elapsed());
 
     let retention = lachan_store::spawn_retention(
         store.clone(),
@@ -98,7 +110,8 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     );
     let neighbours = spawn_neighbour_refresh(filter.clone(), shutdown.clone());
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
-    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut refresh = tokio::time::interval(Duration::from_secs(3600));
     refresh.tick().await;
     loop {
@@ -118,7 +131,9 @@ pub async fn run(mut setup: Setup) -> Result<()> {
             }
         }
     }
-    println!("Lachan: stopping — answering the queries already received, then saving the query log");
+    println!(
+        "Lachan: stopping — answering the queries already received, then saving the query log"
+    );
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
     retention.abort();
@@ -132,13 +147,14 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     Ok(())
 }
 
-/// Re-syncs the file into the store, downloads due lists and rebuilds the filter in place.
+/// Re-syncs the file into the store, downloads lists (all of them after SIGHUP, the due ones
+/// otherwise) and rebuilds the filter in place.
 async fn reload(setup: &Setup, store: &Store, filter: &Filter, from_file: bool) {
     if from_file && let Err(err) = setup.sync(store).await {
         tracing::error!("configuration not reloaded: {err:#}");
         return;
     }
-    refresh_lists(setup, store, false).await;
+    refresh_lists(setup, store, from_file).await;
     let result = async {
         let config = app::filter_config(store, setup).await?;
         Ok::<_, anyhow::Error>(filter.reload(&config)?)
@@ -159,15 +175,24 @@ async fn refresh_lists(setup: &Setup, store: &Store, force: bool) {
     for list in setup.due_downloads(&all, force) {
         let data_dir = setup.data_dir.clone();
         let job = list.clone();
-        let outcome =
-            tokio::task::spawn_blocking(move || lists::download(&data_dir, &job, Duration::from_secs(60))).await;
+        let outcome = tokio::task::spawn_blocking(move || {
+            lists::download(&data_dir, &job, Duration::from_secs(60))
+        })
+        .await;
         match outcome {
             Ok(Ok(bytes)) => tracing::info!(list = %list.name, bytes, "list downloaded"),
             Ok(Err(err)) => {
                 let copy = lists::copy_path(&setup.data_dir, &list.name);
-                let kept = if copy.exists() { "the last good copy stays in use" } else { "no copy yet: the list is empty" };
+                let kept = if copy.exists() {
+                    "the last good copy stays in use"
+                } else {
+                    "no copy yet: the list is empty"
+                };
                 tracing::warn!(list = %list.name, "{err:#}; {kept}");
-                let failed = ListRefresh::Failed { time_ms: now_ms(), error: format!("{err:#}") };
+                let failed = ListRefresh::Failed {
+                    time_ms: now_ms(),
+                    error: format!("{err:#}"),
+                };
                 let _ = store.record_list_refresh(&list.name, &failed).await;
             }
             Err(err) => tracing::error!("list download task failed: {err}"),
@@ -180,21 +205,35 @@ async fn record_reports(store: &Store, reports: &[lachan_dns::filter::NamedRepor
         let outcome = match &r.report.io_error {
             Some(error) => {
                 tracing::warn!(list = %r.name, "list unreadable: {error}");
-                ListRefresh::Failed { time_ms: now_ms(), error: error.clone() }
+                ListRefresh::Failed {
+                    time_ms: now_ms(),
+                    error: error.clone(),
+                }
             }
             None => {
                 if r.report.invalid > 0 {
-                    let first = r.report.errors.first().map(|e| format!("line {}: {} ({})", e.line, e.reason, e.text));
+                    let first = r
+                        .report
+                        .errors
+                        .first()
+                        .map(|e| format!("line {}: {} ({})", e.line, e.reason, e.text));
                     tracing::warn!(list = %r.name, invalid = r.report.invalid, first = ?first, "invalid lines skipped");
                 }
-                ListRefresh::Loaded { time_ms: now_ms(), rules: r.report.rules as u64, invalid: r.report.invalid as u64 }
+                ListRefresh::Loaded {
+                    time_ms: now_ms(),
+                    rules: r.report.rules as u64,
+                    invalid: r.report.invalid as u64,
+                }
             }
         };
         let _ = store.record_list_refresh(&r.name, &outcome).await;
     }
 }
 
-fn spawn_neighbour_refresh(filter: Arc<Filter>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+fn spawn_neighbour_refresh(
+    filter: Arc<Filter>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(15));
         loop {
@@ -203,7 +242,9 @@ fn spawn_neighbour_refresh(filter: Arc<Filter>, shutdown: CancellationToken) -> 
                 _ = every.tick() => {}
             }
             if filter.uses_mac() {
-                let table = tokio::task::spawn_blocking(lachan_dns::clients::NeighbourTable::read_system).await;
+                let table =
+                    tokio::task::spawn_blocking(lachan_dns::clients::NeighbourTable::read_system)
+                        .await;
                 if let Ok(table) = table {
                     filter.set_neighbours(table);
                 }
@@ -213,7 +254,10 @@ fn spawn_neighbour_refresh(filter: Arc<Filter>, shutdown: CancellationToken) -> 
 }
 
 fn print_banner(setup: &Setup, addrs: &[std::net::SocketAddr], rules: usize, took: Duration) {
-    println!("Lachan is running (rules: {rules}, ready in {:.2} s)", took.as_secs_f64());
+    println!(
+        "Lachan is running (rules: {rules}, ready in {:.2} s)",
+        took.as_secs_f64()
+    );
     for addr in addrs {
         println!("  DNS:  {addr} (UDP and TCP)");
     }
@@ -225,9 +269,14 @@ fn print_banner(setup: &Setup, addrs: &[std::net::SocketAddr], rules: usize, too
             first.port()
         );
     }
-    println!("  Stop: Ctrl-C (reload lists and configuration: kill -HUP {})", std::process::id());
+    println!(
+        "  Stop: Ctrl-C (reload lists and configuration: kill -HUP {})",
+        std::process::id()
+    );
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

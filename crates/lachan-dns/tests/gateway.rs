@@ -1,0 +1,496 @@
+//! The resolver on real sockets: blocks, exceptions, safe search, per-client profiles, refused
+//! networks, failover, serve-stale, truncation and malformed packets.
+
+mod support;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
+use lachan_dns::clients::Matcher;
+use lachan_dns::{ClientConfig, FilterConfig, ListConfig, ResolverOptions};
+use lachan_policy::{BlockAnswer, Category, Profile, YoutubeMode};
+use lachan_rules::ListSource;
+use support::*;
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/"
+    ))
+    .join(path)
+}
+
+fn text(rules: &str) -> ListSource {
+    ListSource::Text(Arc::from(rules))
+}
+
+/// Profiles: "child" (default; adult+gambling blocked, safe search, YouTube moderate),
+/// "teen" for 127.0.0.2 (gambling only, YouTube strict), "open" for 127.0.0.4 (nothing).
+fn family() -> FilterConfig {
+    FilterConfig {
+        lists: vec![
+            ListConfig {
+                name: "hostsvn-adult".into(),
+                category: Category::Adult,
+                subdomains: false,
+                source: ListSource::File(shared("blocklists/hostsvn/extensions/adult/hosts")),
+            },
+            ListConfig {
+                name: "gambling".into(),
+                category: Category::Gambling,
+                subdomains: false,
+                source: text("||casino.test^\n||bet.test^\n@@||ok.bet.test^\n"),
+            },
+        ],
+        profiles: vec![
+            Profile {
+                name: "child".into(),
+                block: vec![Category::Adult, Category::Gambling],
+                safe_search: true,
+                youtube: YoutubeMode::Moderate,
+                allow: vec!["||allowed.casino.test^".into()],
+                deny: vec!["||homework-distraction.test^".into()],
+                block_answer: None,
+            },
+            Profile {
+                name: "teen".into(),
+                block: vec![Category::Gambling],
+                youtube: YoutubeMode::Strict,
+                block_answer: Some(BlockAnswer::NxDomain),
+                ..Profile::unfiltered("teen")
+            },
+            Profile::unfiltered("open"),
+        ],
+        clients: vec![
+            ClientConfig {
+                name: "An's tablet".into(),
+                matchers: vec!["127.0.0.2".parse::<Matcher>().unwrap()],
+                profile: "teen".into(),
+            },
+            ClientConfig {
+                name: "Parents".into(),
+                matchers: vec!["127.0.0.4/32".parse::<Matcher>().unwrap()],
+                profile: "open".into(),
+            },
+        ],
+        default_profile: "child".into(),
+        block_answer: BlockAnswer::NullIp,
+    }
+}
+
+/// A name from the real hostsVN adult hosts file.
+fn real_adult_name() -> String {
+    let text =
+        std::fs::read_to_string(shared("blocklists/hostsvn/extensions/adult/hosts")).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("0.0.0.0 ").map(|n| n.trim().to_string()))
+        .filter(|n| !n.is_empty())
+        .expect("the hosts file has entries")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_allows_and_explains_over_udp_and_tcp() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let adult = real_adult_name();
+
+    let blocked = udp(
+        gw.addr,
+        localhost(1),
+        &query(&format!("{adult}."), RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(blocked.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(
+        addresses(&blocked),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert!(
+        ede_text(&blocked).unwrap().contains("adult"),
+        "{:?}",
+        ede_text(&blocked)
+    );
+    assert!(blocked.answers[0].ttl <= 10);
+
+    let v6 = tcp(
+        gw.addr,
+        &query(&format!("{adult}."), RecordType::AAAA, false),
+    )
+    .await;
+    assert_eq!(addresses(&v6), vec!["::".parse::<IpAddr>().unwrap()]);
+
+    let allowed = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.example.org.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&allowed), vec![IpAddr::from(UPSTREAM_V4)]);
+    let allowed_tcp = tcp(gw.addr, &query("www.example.org.", RecordType::A, false)).await;
+    assert_eq!(addresses(&allowed_tcp), vec![IpAddr::from(UPSTREAM_V4)]);
+
+    // `||casino.test^` covers subdomains; the list's own exception and the profile's allow win.
+    let sub = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.casino.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&sub), vec!["0.0.0.0".parse::<IpAddr>().unwrap()]);
+    let exception = udp(
+        gw.addr,
+        localhost(1),
+        &query("ok.bet.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&exception), vec![IpAddr::from(UPSTREAM_V4)]);
+    let custom_allow = udp(
+        gw.addr,
+        localhost(1),
+        &query("allowed.casino.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&custom_allow), vec![IpAddr::from(UPSTREAM_V4)]);
+    let custom_deny = udp(
+        gw.addr,
+        localhost(1),
+        &query("homework-distraction.test.", RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        addresses(&custom_deny),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert!(ede_text(&custom_deny).unwrap().contains("custom"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_follow_the_source_address() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let adult = real_adult_name();
+    let q = query(&format!("{adult}."), RecordType::A, false);
+    // Default profile (child) blocks adult; the teen profile does not; gambling is NXDOMAIN for teen.
+    assert_eq!(
+        addresses(&udp(gw.addr, localhost(1), &q).await.unwrap()),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert_eq!(
+        addresses(&udp(gw.addr, localhost(2), &q).await.unwrap()),
+        vec![IpAddr::from(UPSTREAM_V4)]
+    );
+    let teen_casino = udp(
+        gw.addr,
+        localhost(2),
+        &query("casino.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(teen_casino.metadata.response_code, ResponseCode::NXDomain);
+    let open_casino = udp(
+        gw.addr,
+        localhost(4),
+        &query("casino.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&open_casino), vec![IpAddr::from(UPSTREAM_V4)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn safe_search_and_youtube_levels() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let google = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.google.com.vn.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        cname(&google).as_deref(),
+        Some("forcesafesearch.google.com.")
+    );
+    assert_eq!(
+        addresses(&google),
+        vec!["216.239.38.120".parse::<IpAddr>().unwrap()]
+    );
+    let bing = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.bing.com.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cname(&bing).as_deref(), Some("strict.bing.com."));
+    let ddg = tcp(gw.addr, &query("duckduckgo.com.", RecordType::A, false)).await;
+    assert_eq!(cname(&ddg).as_deref(), Some("safe.duckduckgo.com."));
+    let moderate = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.youtube.com.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        cname(&moderate).as_deref(),
+        Some("restrictmoderate.youtube.com.")
+    );
+    let strict = udp(
+        gw.addr,
+        localhost(2),
+        &query("m.youtube.com.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cname(&strict).as_deref(), Some("restrict.youtube.com."));
+    // The teen profile has safe search off: Google is forwarded as is.
+    let teen_google = udp(
+        gw.addr,
+        localhost(2),
+        &query("www.google.com.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cname(&teen_google), None);
+    let canary = udp(
+        gw.addr,
+        localhost(1),
+        &query("use-application-dns.net.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(canary.metadata.response_code, ResponseCode::NXDomain);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_networks_are_refused() {
+    let upstream = Upstream::start().await;
+    let options = ResolverOptions {
+        allow_networks: vec!["127.0.0.1/32".parse().unwrap()],
+        ..ResolverOptions::default()
+    };
+    let gw = gateway(family(), vec![upstream.addr], options).await;
+    let before = upstream.queries.load(Ordering::SeqCst);
+    let refused = udp(
+        gw.addr,
+        localhost(9),
+        &query("www.example.org.", RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.metadata.response_code, ResponseCode::Refused);
+    assert!(refused.answers.is_empty());
+    assert_eq!(
+        upstream.queries.load(Ordering::SeqCst),
+        before,
+        "nothing was forwarded for a stranger"
+    );
+    let ok = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.example.org.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.metadata.response_code, ResponseCode::NoError);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_refuses_a_flooding_client() {
+    let upstream = Upstream::start().await;
+    let options = ResolverOptions {
+        rate_limit: 5,
+        ..ResolverOptions::default()
+    };
+    let gw = gateway(family(), vec![upstream.addr], options).await;
+    let mut refused = 0;
+    for _ in 0..40 {
+        let m = udp(
+            gw.addr,
+            localhost(7),
+            &query("casino.test.", RecordType::A, false),
+        )
+        .await
+        .unwrap();
+        if m.metadata.response_code == ResponseCode::Refused {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 25, "only {refused} of 40 refused at 5 queries/s");
+    assert!(gw.resolver.counters.rate_limited.load(Ordering::Relaxed) >= 25);
+    let other = udp(
+        gw.addr,
+        localhost(8),
+        &query("casino.test.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_ne!(other.metadata.response_code, ResponseCode::Refused);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fails_over_to_the_next_upstream() {
+    // A closed port (nothing listening) first, then a working upstream.
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    let upstream = Upstream::start().await;
+    let gw = gateway(
+        family(),
+        vec![dead_addr, upstream.addr],
+        ResolverOptions::default(),
+    )
+    .await;
+    let m = udp(
+        gw.addr,
+        localhost(1),
+        &query("failover.example.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&m), vec![IpAddr::from(UPSTREAM_V4)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_stale_when_every_upstream_fails() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let q = query("short.homework.example.", RecordType::A, false);
+    let fresh = udp(gw.addr, localhost(1), &q).await.unwrap();
+    assert_eq!(addresses(&fresh), vec![IpAddr::from(UPSTREAM_V4)]);
+    upstream.silent.store(true, Ordering::SeqCst);
+    // The answer's TTL is 1 s: wait for it to expire, then the upstream stays silent.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stale = udp(gw.addr, localhost(1), &q)
+        .await
+        .expect("a stale answer, not silence");
+    assert_eq!(stale.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(addresses(&stale), vec![IpAddr::from(UPSTREAM_V4)]);
+    let never_seen = udp(
+        gw.addr,
+        localhost(1),
+        &query("never.example.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(never_seen.metadata.response_code, ResponseCode::ServFail);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_answers_are_truncated_over_udp_and_whole_over_tcp() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let q = query("big.example.", RecordType::A, false);
+    let over_udp = udp(gw.addr, localhost(1), &q).await.unwrap();
+    assert!(over_udp.metadata.truncation, "512-byte clients get TC");
+    let over_tcp = tcp(gw.addr, &q).await;
+    assert!(!over_tcp.metadata.truncation);
+    assert_eq!(over_tcp.answers.len(), 80);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_packets_never_stop_the_server() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let good = query("www.example.org.", RecordType::A, true);
+    let mut junk: Vec<Vec<u8>> = vec![vec![], vec![0; 3], vec![0xff; 12], vec![0xff; 600]];
+    for len in 0..good.len() {
+        junk.push(good[..len].to_vec());
+    }
+    let mut seed = 0x2545_f491_u32;
+    for _ in 0..200 {
+        let mut bad = good.clone();
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let at = seed as usize % bad.len();
+        bad[at] = (seed >> 8) as u8;
+        junk.push(bad);
+    }
+    for packet in &junk {
+        socket.send_to(packet, gw.addr).await.unwrap();
+    }
+    // A question with a compression pointer is answered FORMERR with the same id.
+    let mut pointer = query("a.example.", RecordType::A, false);
+    pointer[12] = 0xc0;
+    pointer[13] = 0x0c;
+    let m = udp(gw.addr, localhost(1), &pointer)
+        .await
+        .expect("FORMERR, not silence");
+    assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+    assert_eq!(m.metadata.id, u16::from_be_bytes([pointer[0], pointer[1]]));
+    // Garbage over TCP closes that connection only.
+    let mut stream = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, &[0, 5, 1, 2, 3, 4, 5])
+        .await
+        .unwrap();
+    drop(stream);
+    let after = udp(gw.addr, localhost(1), &good)
+        .await
+        .expect("still answering");
+    assert_eq!(addresses(&after), vec![IpAddr::from(UPSTREAM_V4)]);
+    assert!(gw.resolver.counters.malformed.load(Ordering::Relaxed) > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_dig_client_sees_the_block_reason() {
+    // dig is installed by .ci/run; it is an independent DNS implementation.
+    if std::process::Command::new("dig")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        panic!("dig is missing: run .ci/run, which installs dnsutils");
+    }
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    let port = gw.addr.port().to_string();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("dig")
+                .args(&args)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+    };
+    let out = run(vec![
+        "@127.0.0.1".into(),
+        "-p".into(),
+        port.clone(),
+        "casino.test".into(),
+        "A".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(out.contains("0.0.0.0"), "{out}");
+    assert!(
+        out.contains("Lachan: blocked (gambling)"),
+        "dig shows the EDE text: {out}"
+    );
+    let tcp_out = run(vec![
+        "@127.0.0.1".into(),
+        "-p".into(),
+        port,
+        "+tcp".into(),
+        "+short".into(),
+        "www.example.org".into(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(tcp_out.trim(), "192.0.2.99");
+}

@@ -1,0 +1,338 @@
+//! The `lachan` binary end to end: `serve` with a configuration file, a URL list downloaded
+//! from a loopback HTTP server (and kept when a later download fails), answers over UDP,
+//! a graceful SIGTERM that loses no logged query, then `querylog` and `check domain`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lachan");
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/"
+    ))
+    .join(path)
+}
+
+/// A UDP upstream answering every A query with 192.0.2.1, on a thread, for `lifetime`.
+fn upstream(lifetime: Duration) -> SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let end = Instant::now() + lifetime;
+        let mut buf = [0u8; 2048];
+        while Instant::now() < end {
+            let Ok((len, peer)) = socket.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(q) = Message::from_vec(&buf[..len]) else {
+                continue;
+            };
+            let mut m = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
+            m.metadata.recursion_available = true;
+            if let Some(question) = q.queries.first() {
+                m.add_query(question.clone());
+                if question.query_type() == RecordType::A {
+                    m.add_answer(Record::from_rdata(
+                        question.name().clone(),
+                        60,
+                        RData::A(A::new(192, 0, 2, 1)),
+                    ));
+                }
+            }
+            let _ = socket.send_to(&m.to_vec().unwrap(), peer);
+        }
+    });
+    addr
+}
+
+/// An HTTP server on loopback serving `body` at any path, or 500 while `failing` is set.
+fn list_server(body: &'static str, failing: Arc<AtomicBool>, lifetime: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let end = Instant::now() + lifetime;
+        while Instant::now() < end {
+            let Ok((mut stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let mut request = [0u8; 2048];
+            let _ = stream.read(&mut request);
+            let reply = if failing.load(Ordering::SeqCst) {
+                "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 5\r\nconnection: close\r\n\r\noops!".to_string()
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    addr
+}
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn ask(server: SocketAddr, name: &str) -> Message {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut q = Message::new(7, MessageType::Query, OpCode::Query);
+    q.metadata.recursion_desired = true;
+    q.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+    socket.send_to(&q.to_vec().unwrap(), server).unwrap();
+    let mut buf = [0u8; 4096];
+    let len = socket.recv(&mut buf).expect("an answer");
+    Message::from_vec(&buf[..len]).unwrap()
+}
+
+fn first_address(m: &Message) -> Option<String> {
+    m.answers.iter().find_map(|r| match &r.data {
+        RData::A(a) => Some(a.0.to_string()),
+        _ => None,
+    })
+}
+
+/// Starts `lachan serve` and waits for its banner.
+fn serve(config: &Path, data: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .env("LACHAN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    for _ in 0..20 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+        if line.contains("Stop:") {
+            break;
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    assert!(banner.contains("DNS:"), "banner: {banner}");
+    (child, banner)
+}
+
+fn stop(mut child: Child) {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "serve exited with {status}");
+            return;
+        }
+        assert!(
+            Instant::now() < end,
+            "serve did not stop within 20 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_download_shutdown_querylog_and_check() {
+    let tmp = std::env::temp_dir().join(format!("lachan-serve-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let data = tmp.join("data");
+    let failing = Arc::new(AtomicBool::new(false));
+    let http = list_server(
+        "# test list\n||casino-online.test^\n",
+        failing.clone(),
+        Duration::from_secs(120),
+    );
+    let upstream = upstream(Duration::from_secs(120));
+    let port = free_port();
+    let config = tmp.join("lachan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[dns]
+listen = ["127.0.0.1:{port}"]
+upstreams = ["{upstream}"]
+[[lists]]
+name = "gambling-url"
+source = "http://{http}/gambling.txt"
+category = "gambling"
+[[lists]]
+name = "hagezi-nsfw"
+source = "{nsfw}"
+category = "adult"
+subdomains = true
+[[profiles]]
+name = "child"
+block = ["adult", "gambling"]
+"#,
+            nsfw = shared("blocklists/hagezi/wildcard/nsfw-onlydomains.txt").display()
+        ),
+    )
+    .unwrap();
+    let server: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+
+    let (child, banner) = serve(&config, &data);
+    assert!(banner.contains(&format!("127.0.0.1:{port}")), "{banner}");
+    assert_eq!(
+        first_address(&ask(server, "www.casino-online.test.")).as_deref(),
+        Some("0.0.0.0")
+    );
+    assert_eq!(
+        first_address(&ask(server, "homework.example.")).as_deref(),
+        Some("192.0.2.1")
+    );
+    let nsfw_name =
+        std::fs::read_to_string(shared("blocklists/hagezi/wildcard/nsfw-onlydomains.txt"))
+            .unwrap()
+            .lines()
+            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .unwrap()
+            .trim()
+            .to_string();
+    assert_eq!(
+        first_address(&ask(server, &format!("sub.{nsfw_name}."))).as_deref(),
+        Some("0.0.0.0")
+    );
+
+    // The next download fails: a reload keeps the last good copy.
+    failing.store(true, Ordering::SeqCst);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        first_address(&ask(server, "casino-online.test.")).as_deref(),
+        Some("0.0.0.0")
+    );
+    stop(child);
+
+    // Nothing acknowledged is lost: every query answered is in the log after SIGTERM.
+    let log = Command::new(BIN)
+        .args(["querylog", "--json", "--limit", "100", "--data-dir"])
+        .arg(&data)
+        .args(["--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        log.status.success(),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&log.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["name"] == "homework.example" && e["decision"] == "allowed")
+    );
+    assert_eq!(
+        lines.iter().filter(|e| e["decision"] == "blocked").count(),
+        3
+    );
+
+    let check = Command::new(BIN)
+        .args([
+            "check",
+            "domain",
+            "www.casino-online.test",
+            "--json",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["decision"], "blocked");
+    assert_eq!(v["category"], "gambling");
+    assert_eq!(v["profile"], "child");
+    assert_eq!(v["rule"]["list"], "gambling-url");
+    assert_eq!(v["rule"]["line"], 2);
+    assert_eq!(v["rule"]["text"], "||casino-online.test^");
+
+    let human = Command::new(BIN)
+        .args(["check", "domain", "example.org", "--data-dir"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("example.org: ALLOWED"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn a_broken_configuration_is_explained() {
+    let tmp = std::env::temp_dir().join(format!("lachan-badconf-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let config = tmp.join("bad.toml");
+    std::fs::write(&config, "[dns]\nlisten = [\"not an address\"]\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(tmp.join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("listen"), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
