@@ -20,19 +20,19 @@
 set -euo pipefail
 export LC_ALL=C
 
+ARGS="$*"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 DATA="$REPO/../shared/data/blocklists"
 WORK=/tmp/lachan-bench
 DURATION=20
-QUICK=0
 SERVERS=unbound,dnsmasq,lachan
 LACHAN_BIN="${CARGO_TARGET_DIR:-/work/target}/release/lachan"
 PERCENTILES=1
 RULES=1000000
 SERVER_CORE=0
 CLIENT_CORE=1
-START_TIMEOUT=120
+START_TIMEOUT=${DNS_COMPARE_START_TIMEOUT:-120}
 
 usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "dns-compare: $*" >&2; exit 1; }
@@ -40,7 +40,7 @@ say() { echo "== $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) QUICK=1; DURATION=3 ;;
+        --quick) DURATION=3 ;;
         --duration) [ $# -ge 2 ] || die "--duration needs a number of seconds"; DURATION=$2; shift ;;
         --work-dir) [ $# -ge 2 ] || die "--work-dir needs a directory"; WORK=$2; shift ;;
         --lachan) [ $# -ge 2 ] || die "--lachan needs a path"; LACHAN_BIN=$2; shift ;;
@@ -101,23 +101,38 @@ for t in dnsperf unbound dnsmasq dig taskset python3; do command -v "$t" >/dev/n
 
 # ---------------------------------------------------------------- cleanup
 PIDS=()
+# kill_wait PID: SIGTERM, up to 5 s to exit, then SIGKILL; reaps the child.
+kill_wait() {
+    local pid=$1 i state
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+        [ -z "$state" ] || [ "$state" = Z ] && break
+        sleep 0.1
+    done
+    if [ -n "$state" ] && [ "$state" != Z ]; then
+        kill -KILL "$pid" 2>/dev/null || true
+        echo "dns-compare: process $pid ignored SIGTERM for 5 s, sent SIGKILL" >&2
+    fi
+    wait "$pid" 2>/dev/null || true
+}
 cleanup() {
     local pid
+    trap '' INT TERM HUP PIPE
     for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
+        kill_wait "$pid"
     done
     PIDS=()
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 stop_pid() {
     local pid=$1 p keep=()
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    kill_wait "$pid"
     for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
     PIDS=("${keep[@]}")
 }
@@ -216,6 +231,9 @@ launch() {
 [dns]
 listen = ["127.0.0.1:$port"]
 upstreams = ["127.0.0.1:$UP_PORT"]
+# Lachan limits each client address to 300 queries/s by default; dnsperf is one client. Unbound and
+# dnsmasq have no such limit by default, so it is off here.
+rate_limit = 0
 [[lists]]
 name = "bench"
 source = "$list"
@@ -320,7 +338,7 @@ for server in ${SERVERS//,/ }; do
             say "Lachan skipped: no executable at $LACHAN_BIN (build it with: CARGO_TARGET_DIR=/work/target cargo build --release -p lachan, or pass --lachan PATH)"
             continue
         fi
-        VERSIONS="$VERSIONS, lachan $("$LACHAN_BIN" --version 2>/dev/null | awk '{print $NF; exit}')"
+        VERSIONS="$VERSIONS, lachan $({ "$LACHAN_BIN" --version 2>/dev/null || true; } | awk '{print $NF; exit}')"
     fi
     bench_server "$server"
     [ -e "$RES/$server.json" ] || say "$server skipped: it did not start (see $LOGS/)"
@@ -330,7 +348,7 @@ cleanup
 # ---------------------------------------------------------------- table
 {
     echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), load average before the run $LOAD_BEFORE."
-    echo "$VERSIONS. Command: \`bench/dns-compare.sh$( [ $QUICK -eq 1 ] && echo ' --quick' || { [ "$DURATION" = 20 ] || echo " --duration $DURATION"; } )\`,"
+    echo "$VERSIONS. Command: \`bench/dns-compare.sh${ARGS:+ $ARGS}\`,"
     echo "dnsperf -l $DURATION -c 8 -q 100 over UDP; server on core $SERVER_CORE, dnsperf and upstream on core $CLIENT_CORE; $(sed -n 's/^real //p' "$WORK/counts.txt") real + $(sed -n 's/^generated //p' "$WORK/counts.txt") generated names."
     echo
 } > "$WORK/results.md"

@@ -7,7 +7,7 @@ use crate::usage::{add_usage, aggregate};
 use crate::{QueryEvent, Store, StoreError};
 
 /// Rows per multi-row insert (11 parameters each; below SQLite's and PostgreSQL's limits).
-const INSERT_ROWS: usize = 80;
+const INSERT_ROWS: usize = 500;
 
 /// Rows deleted per statement when pruning, so the writer is never locked out for long.
 const PRUNE_ROWS: i64 = 10_000;

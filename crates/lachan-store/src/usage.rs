@@ -11,7 +11,7 @@ use crate::{QueryEvent, Store, StoreError};
 
 const MINUTE_MS: i64 = 60_000;
 
-/// Rows per multi-row upsert (4 parameters each; far below every engine's parameter limit).
+/// Rows per multi-row upsert (6 parameters each; far below every engine's parameter limit).
 const UPSERT_ROWS: usize = 200;
 
 /// Which usage counters to read, and how to group them in time.

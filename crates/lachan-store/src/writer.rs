@@ -11,8 +11,11 @@ use tokio::time::MissedTickBehavior;
 
 use crate::{QueryEvent, Store};
 
-/// How often a batch is retried at shutdown before its events are given up as lost.
+/// How often a batch is tried at shutdown before its events are given up as lost.
 const SHUTDOWN_ATTEMPTS: u32 = 3;
+
+/// The longest pause between two tries at shutdown.
+const SHUTDOWN_PAUSE: Duration = Duration::from_secs(1);
 
 /// Settings of the query-log writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,8 @@ pub struct WriterStats {
     pub dropped: u64,
     /// Events given up after the database kept failing at shutdown.
     pub lost: u64,
+    /// Batch writes that failed (each is retried).
+    pub failed_writes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +59,7 @@ struct Counters {
     written: AtomicU64,
     dropped: AtomicU64,
     lost: AtomicU64,
+    failed_writes: AtomicU64,
 }
 
 impl Counters {
@@ -62,6 +68,7 @@ impl Counters {
             written: self.written.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             lost: self.lost.load(Ordering::Relaxed),
+            failed_writes: self.failed_writes.load(Ordering::Relaxed),
         }
     }
 }
@@ -212,6 +219,7 @@ impl Writer {
                 true
             }
             Err(e) => {
+                self.counters.failed_writes.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, events = self.pending.len(), "cannot write the query log; will retry");
                 false
             }
@@ -251,7 +259,7 @@ impl Writer {
                 return true;
             }
             if attempt < SHUTDOWN_ATTEMPTS {
-                tokio::time::sleep(self.interval).await;
+                tokio::time::sleep(self.interval.min(SHUTDOWN_PAUSE)).await;
             }
         }
         false

@@ -116,9 +116,9 @@ async fn file_sync_upserts_deletes_and_never_touches_console_rows() {
     );
     store
         .sync_file_config(
-            &[ads_off.clone()],
-            &[child.clone()],
-            &[tablet_moved.clone()],
+            std::slice::from_ref(&ads_off),
+            std::slice::from_ref(&child),
+            std::slice::from_ref(&tablet_moved),
         )
         .await
         .unwrap();

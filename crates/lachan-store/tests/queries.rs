@@ -9,7 +9,7 @@ use lachan_store::{
     Decision, QueryEvent, QueryLogFilter, Store, UsageFilter, WriterOptions, spawn_retention,
 };
 
-const START: i64 = 1_753_000_000_000;
+const START: i64 = 1_752_999_960_000; // a minute boundary in July 2025
 
 /// A store holding 2,000 events, one every 30 s from `START`.
 async fn logged() -> (Store, Vec<QueryEvent>) {

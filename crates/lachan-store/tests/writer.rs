@@ -29,7 +29,7 @@ fn everything() -> QueryLogFilter {
 /// Sorts events the way the query log returns them: newest first, later sends first.
 fn newest_first(mut events: Vec<QueryEvent>) -> Vec<QueryEvent> {
     events.reverse();
-    events.sort_by(|a, b| b.time_ms.cmp(&a.time_ms));
+    events.sort_by_key(|e| std::cmp::Reverse(e.time_ms));
     events
 }
 
@@ -240,5 +240,102 @@ async fn usage_counters_sum_across_batches_and_minutes() {
         filtered
             .iter()
             .all(|r| r.client == "lop-6a" && r.start_ms == hour)
+    );
+}
+
+/// Makes every insert into the query log fail, through a connection of the test's own.
+async fn break_inserts(db: &sqlx::SqlitePool) {
+    sqlx::query(
+        "CREATE TRIGGER break_log BEFORE INSERT ON query_log \
+         BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+async fn side_connection(dir: &std::path::Path) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join(lachan_store::DATABASE_FILE))
+        .busy_timeout(Duration::from_secs(5));
+    sqlx::SqlitePool::connect_with(options).await.unwrap()
+}
+
+/// Polls `done` every 10 ms, at most 3,000 times (a hang guard, not a timing requirement).
+async fn wait_for(
+    task: &lachan_store::QueryLogTask,
+    done: impl Fn(lachan_store::WriterStats) -> bool,
+) {
+    for _ in 0..3_000 {
+        if done(task.stats()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the writer never reached the awaited state: {:?}",
+        task.stats()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_write_is_retried_on_the_next_tick() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).await.unwrap();
+    let side = side_connection(tmp.path()).await;
+    break_inserts(&side).await;
+
+    let opts = WriterOptions {
+        interval: Duration::from_millis(10),
+        ..WriterOptions::default()
+    };
+    let (sender, task) = store.query_log_writer(opts);
+    let events = common::traffic(50, 1_753_000_000_000, 1_000);
+    for event in &events {
+        sender.send(event.clone());
+    }
+    wait_for(&task, |s| s.failed_writes >= 2).await;
+    assert_eq!(task.stats().written, 0);
+
+    // The disk "recovers": the same batch goes in at a later tick, before any shutdown.
+    sqlx::query("DROP TRIGGER break_log")
+        .execute(&side)
+        .await
+        .unwrap();
+    wait_for(&task, |s| s.written == 50).await;
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.dropped, stats.lost), (50, 0, 0));
+    assert_eq!(
+        store.query_log(&everything()).await.unwrap(),
+        newest_first(events)
+    );
+}
+
+#[tokio::test]
+async fn shutdown_gives_up_on_a_broken_database_after_bounded_retries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).await.unwrap();
+    let side = side_connection(tmp.path()).await;
+    break_inserts(&side).await;
+
+    let opts = WriterOptions {
+        batch: 10,
+        interval: Duration::from_millis(10),
+        ..WriterOptions::default()
+    };
+    let (sender, task) = store.query_log_writer(opts);
+    for event in common::traffic(35, 1_753_000_000_000, 1_000) {
+        sender.send(event);
+    }
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.lost), (0, 35));
+    assert!(stats.failed_writes >= 3);
+    // The failed transactions left nothing behind, not even usage counters.
+    assert!(
+        store
+            .usage(&UsageFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

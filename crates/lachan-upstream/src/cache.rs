@@ -261,7 +261,8 @@ impl Cache {
     fn lookup(&self, key: &CacheKey, now: Instant) -> Option<Arc<Entry>> {
         let entries = self.entries.as_ref()?;
         let entry = entries.get(key)?;
-        let usable_for = Duration::from_secs(u64::from(entry.ttl)).saturating_add(self.opts.stale_for);
+        let usable_for =
+            Duration::from_secs(u64::from(entry.ttl)).saturating_add(self.opts.stale_for);
         if now.saturating_duration_since(entry.stored_at) >= usable_for {
             entries.remove_if(key, |v| Arc::ptr_eq(v, &entry));
             return None;

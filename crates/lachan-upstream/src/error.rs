@@ -48,7 +48,7 @@ pub enum FailureReason {
     #[error("malformed answer: {0}")]
     Malformed(String),
     /// The upstream answered SERVFAIL or REFUSED.
-    #[error("answered {0}")]
+    #[error("answered {}", rcode_name(*.0))]
     Rcode(ResponseCode),
 }
 
@@ -61,7 +61,10 @@ impl FailureReason {
 
     /// Classifies an I/O error, telling TLS failures apart from network ones.
     pub(crate) fn from_io(err: &std::io::Error) -> FailureReason {
-        match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        match err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
             Some(tls) => FailureReason::Tls(tls.to_string()),
             None => FailureReason::Network(err.to_string()),
         }
@@ -104,6 +107,15 @@ impl ForwardError {
             ForwardError::BadQuery(_) => &[],
             ForwardError::AllFailed(failures) => failures,
         }
+    }
+}
+
+/// The RFC mnemonic of the response codes that count as failures.
+fn rcode_name(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::ServFail => "SERVFAIL".to_owned(),
+        ResponseCode::Refused => "REFUSED".to_owned(),
+        other => other.to_string(),
     }
 }
 

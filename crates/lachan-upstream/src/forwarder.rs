@@ -12,7 +12,9 @@ use crate::spec::HttpsUrl;
 use crate::transport::doh::DohUpstream;
 use crate::transport::dot::DotUpstream;
 use crate::transport::{Expect, stream, udp};
-use crate::{CacheKey, Failure, FailureReason, ForwardError, UpstreamError, UpstreamSpec, tls, wire};
+use crate::{
+    CacheKey, Failure, FailureReason, ForwardError, UpstreamError, UpstreamSpec, tls, wire,
+};
 
 /// UDP receive buffer when the client advertised less (or no EDNS): room for any sane answer.
 const MIN_UDP_BUFFER: usize = 4_096;
@@ -52,7 +54,7 @@ pub struct Forwarded {
 enum Transport {
     Udp(std::net::SocketAddr),
     Tls(DotUpstream),
-    Https(DohUpstream),
+    Https(Box<DohUpstream>),
 }
 
 /// One configured upstream.
@@ -84,7 +86,10 @@ impl std::fmt::Debug for Forwarder {
 impl Forwarder {
     /// Sets up the upstreams, tried in the given order while healthy. An https:// upstream
     /// without an address has its host resolved now, with the system resolver.
-    pub fn new(specs: Vec<UpstreamSpec>, opts: ForwarderOptions) -> Result<Forwarder, UpstreamError> {
+    pub fn new(
+        specs: Vec<UpstreamSpec>,
+        opts: ForwarderOptions,
+    ) -> Result<Forwarder, UpstreamError> {
         if specs.is_empty() {
             return Err(UpstreamError::NoUpstreams);
         }
@@ -108,9 +113,10 @@ impl Forwarder {
                         Some(addr) => *addr,
                         None => url.resolve()?,
                     };
-                    let config =
-                        built_once(&mut doh_config, || tls::client_config(roots, &[b"h2", b"http/1.1"]))?;
-                    Transport::Https(DohUpstream::new(&url, addr, config)?)
+                    let config = built_once(&mut doh_config, || {
+                        tls::client_config(roots, &[b"h2", b"http/1.1"])
+                    })?;
+                    Transport::Https(Box::new(DohUpstream::new(&url, addr, config)?))
                 }
             };
             upstreams.push(Upstream {
@@ -131,14 +137,19 @@ impl Forwarder {
     /// the client's id restored. Identical queries in flight at the same time share one
     /// upstream exchange.
     pub async fn forward(&self, query: &[u8]) -> Result<Forwarded, ForwardError> {
-        let header = wire::Header::parse(query).ok_or(ForwardError::BadQuery("shorter than a DNS header"))?;
+        let header = wire::Header::parse(query)
+            .ok_or(ForwardError::BadQuery("shorter than a DNS header"))?;
         if header.is_response || header.opcode != 0 {
             return Err(ForwardError::BadQuery("not a standard query"));
         }
-        let question = wire::question(query).ok_or(ForwardError::BadQuery("not exactly one well-formed question"))?;
+        let question = wire::question(query).ok_or(ForwardError::BadQuery(
+            "not exactly one well-formed question",
+        ))?;
         let edns = wire::query_edns(query, question.end);
         let key = CacheKey::from_question(&question, edns.is_some_and(|e| e.dnssec_ok));
-        let buffer = edns.map_or(0, |e| usize::from(e.payload)).max(MIN_UDP_BUFFER);
+        let buffer = edns
+            .map_or(0, |e| usize::from(e.payload))
+            .max(MIN_UDP_BUFFER);
         let outcome = match self.inflight.join(key) {
             Role::Leader(guard) => {
                 let outcome = self.forward_in_order(query, &question, buffer).await;
@@ -152,6 +163,7 @@ impl Forwarder {
         };
         outcome.map(|mut forwarded| {
             wire::set_id(&mut forwarded.response, header.id);
+            wire::restore_question_case(&mut forwarded.response, question.name);
             forwarded
         })
     }
@@ -162,7 +174,12 @@ impl Forwarder {
     }
 
     /// Tries each upstream, healthy ones first, until one answers usably.
-    async fn forward_in_order(&self, query: &[u8], question: &wire::Question<'_>, buffer: usize) -> Outcome {
+    async fn forward_in_order(
+        &self,
+        query: &[u8],
+        question: &wire::Question<'_>,
+        buffer: usize,
+    ) -> Outcome {
         let order = attempt_order(self.upstreams.iter().map(|u| &u.health), self.now_ms());
         let mut failures = Vec::new();
         for index in order {

@@ -44,7 +44,10 @@ impl Health {
 
 /// The order to try upstreams in at `now_ms`: healthy ones first, then penalised ones, each
 /// group in configured order.
-pub(crate) fn attempt_order<'a>(healths: impl Iterator<Item = &'a Health>, now_ms: u64) -> Vec<usize> {
+pub(crate) fn attempt_order<'a>(
+    healths: impl Iterator<Item = &'a Health>,
+    now_ms: u64,
+) -> Vec<usize> {
     let penalised: Vec<bool> = healths.map(|h| h.is_penalised(now_ms)).collect();
     let healthy = penalised.iter().enumerate().filter(|(_, p)| !**p);
     let unhealthy = penalised.iter().enumerate().filter(|(_, p)| **p);
@@ -61,7 +64,10 @@ mod tests {
         assert_eq!(attempt_order(healths.iter(), 0), vec![0, 1, 2]);
         healths[0].record_failure(1_000);
         assert_eq!(attempt_order(healths.iter(), 1_001), vec![1, 2, 0]);
-        assert_eq!(attempt_order(healths.iter(), 1_000 + BASE_PENALTY_MS), vec![0, 1, 2]);
+        assert_eq!(
+            attempt_order(healths.iter(), 1_000 + BASE_PENALTY_MS),
+            vec![0, 1, 2]
+        );
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub enum UpstreamSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     /// Nothing was given.
-    #[error("empty upstream address: give an IP address such as 9.9.9.9, tls://host or https://host/dns-query")]
+    #[error(
+        "empty upstream address: give an IP address such as 9.9.9.9, tls://host or https://host/dns-query"
+    )]
     Empty,
     /// A plain DNS upstream was not an IP address.
     #[error(
@@ -57,7 +59,9 @@ pub enum SpecError {
         option: String,
     },
     /// The host part is missing or malformed.
-    #[error("bad host {host:?} in {spec:?}: give a hostname or an IP address, optionally with :port")]
+    #[error(
+        "bad host {host:?} in {spec:?}: give a hostname or an IP address, optionally with :port"
+    )]
     BadHost {
         /// The whole address.
         spec: String,
@@ -68,7 +72,9 @@ pub enum SpecError {
     #[error("bad port in {0:?}: use a number from 1 to 65535")]
     BadPort(String),
     /// The certificate name is not a valid DNS name or IP address.
-    #[error("{0:?} is not a valid certificate name: use the DNS name the server's certificate is issued for")]
+    #[error(
+        "{0:?} is not a valid certificate name: use the DNS name the server's certificate is issued for"
+    )]
     BadServerName(String),
     /// The URL could not be parsed.
     #[error("bad DNS-over-HTTPS URL {url:?}: {reason}; write https://host[:port]/dns-query")]
@@ -79,7 +85,9 @@ pub enum SpecError {
         reason: String,
     },
     /// The system resolver could not resolve a hostname.
-    #[error("cannot resolve {host:?} with the system resolver ({reason}): use an IP address, e.g. tls://1.1.1.1?name=cloudflare-dns.com")]
+    #[error(
+        "cannot resolve {host:?} with the system resolver ({reason}): use an IP address, e.g. tls://1.1.1.1?name=cloudflare-dns.com"
+    )]
     Resolve {
         /// The hostname.
         host: String,
@@ -127,7 +135,8 @@ impl fmt::Display for UpstreamSpec {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]`, `[::1]:53`.
@@ -145,7 +154,11 @@ fn parse_ip_port(text: &str, default_port: u16) -> Option<SocketAddr> {
 }
 
 /// Splits `host[:port]` where host is a DNS name (IP forms are handled by `parse_ip_port`).
-fn split_host_port<'a>(spec: &str, text: &'a str, default_port: u16) -> Result<(&'a str, u16), SpecError> {
+fn split_host_port<'a>(
+    spec: &str,
+    text: &'a str,
+    default_port: u16,
+) -> Result<(&'a str, u16), SpecError> {
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => {
             let port = port
@@ -242,7 +255,8 @@ impl HttpsUrl {
             url: url.to_owned(),
             reason: reason.to_owned(),
         };
-        let rest = strip_prefix_ignore_case(url.trim(), "https://").ok_or_else(|| bad("it must start with https://"))?;
+        let rest = strip_prefix_ignore_case(url.trim(), "https://")
+            .ok_or_else(|| bad("it must start with https://"))?;
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) if rest[i..].starts_with('/') => (&rest[..i], &rest[i..]),
             Some(_) => return Err(bad("a path such as /dns-query must come before any query")),
@@ -251,7 +265,10 @@ impl HttpsUrl {
         if authority.contains('@') {
             return Err(bad("user information is not supported"));
         }
-        if path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if path
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             return Err(bad("the path contains spaces or control characters"));
         }
         let (host, port) = match parse_ip_port(authority, HTTPS_PORT) {
@@ -339,9 +356,18 @@ mod tests {
 
     #[test]
     fn plain_rejects_hostnames_and_other_schemes() {
-        assert!(matches!("dns.example".parse::<UpstreamSpec>(), Err(SpecError::NotAnIp(_))));
-        assert!(matches!("1.2.3.4:99999".parse::<UpstreamSpec>(), Err(SpecError::NotAnIp(_))));
-        assert!(matches!("quic://1.2.3.4".parse::<UpstreamSpec>(), Err(SpecError::UnsupportedScheme(_))));
+        assert!(matches!(
+            "dns.example".parse::<UpstreamSpec>(),
+            Err(SpecError::NotAnIp(_))
+        ));
+        assert!(matches!(
+            "1.2.3.4:99999".parse::<UpstreamSpec>(),
+            Err(SpecError::NotAnIp(_))
+        ));
+        assert!(matches!(
+            "quic://1.2.3.4".parse::<UpstreamSpec>(),
+            Err(SpecError::UnsupportedScheme(_))
+        ));
         assert_eq!("  ".parse::<UpstreamSpec>(), Err(SpecError::Empty));
     }
 
@@ -381,9 +407,18 @@ mod tests {
             "tls://1.1.1.1?sni=x".parse::<UpstreamSpec>(),
             Err(SpecError::UnknownOption { .. })
         ));
-        assert!(matches!("tls://1.1.1.1?name=bad name".parse::<UpstreamSpec>(), Err(SpecError::BadServerName(_))));
-        assert!(matches!("tls://dns.example:0".parse::<UpstreamSpec>(), Err(SpecError::BadPort(_))));
-        assert!(matches!("tls://bad host".parse::<UpstreamSpec>(), Err(SpecError::BadHost { .. })));
+        assert!(matches!(
+            "tls://1.1.1.1?name=bad name".parse::<UpstreamSpec>(),
+            Err(SpecError::BadServerName(_))
+        ));
+        assert!(matches!(
+            "tls://dns.example:0".parse::<UpstreamSpec>(),
+            Err(SpecError::BadPort(_))
+        ));
+        assert!(matches!(
+            "tls://bad host".parse::<UpstreamSpec>(),
+            Err(SpecError::BadHost { .. })
+        ));
     }
 
     #[test]
@@ -403,16 +438,32 @@ mod tests {
             })
         );
         let url = HttpsUrl::parse("https://dns.example:444/q?x=1").expect("parses");
-        assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("dns.example", 444, "/q?x=1"));
+        assert_eq!(
+            (url.host.as_str(), url.port, url.path.as_str()),
+            ("dns.example", 444, "/q?x=1")
+        );
         assert_eq!(url.authority(), "dns.example:444");
-        assert!(matches!(HttpsUrl::parse("http://dns.example/"), Err(SpecError::BadUrl { .. })));
-        assert!(matches!(HttpsUrl::parse("https://u@dns.example/"), Err(SpecError::BadUrl { .. })));
-        assert!(matches!(HttpsUrl::parse("https:///dns-query"), Err(SpecError::BadHost { .. })));
+        assert!(matches!(
+            HttpsUrl::parse("http://dns.example/"),
+            Err(SpecError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            HttpsUrl::parse("https://u@dns.example/"),
+            Err(SpecError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            HttpsUrl::parse("https:///dns-query"),
+            Err(SpecError::BadHost { .. })
+        ));
     }
 
     #[test]
     fn display_round_trips() {
-        for text in ["1.2.3.4:53", "tls://1.1.1.1:853?name=cloudflare-dns.com", "tls://9.9.9.9:853"] {
+        for text in [
+            "1.2.3.4:53",
+            "tls://1.1.1.1:853?name=cloudflare-dns.com",
+            "tls://9.9.9.9:853",
+        ] {
             let spec: UpstreamSpec = text.parse().expect("parses");
             assert_eq!(spec.to_string(), text);
         }
@@ -424,7 +475,11 @@ mod tests {
                     ;nameserver 192.0.2.9\nnameserver fe80::1%eth0\nnameserver\noptions edns0\n  nameserver   192.0.2.2\n";
         assert_eq!(
             upstreams_from_resolv_conf(text),
-            vec![udp("192.0.2.1:53"), udp("[2001:db8::53]:53"), udp("192.0.2.2:53")]
+            vec![
+                udp("192.0.2.1:53"),
+                udp("[2001:db8::53]:53"),
+                udp("192.0.2.2:53")
+            ]
         );
     }
 }

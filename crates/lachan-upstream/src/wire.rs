@@ -35,10 +35,7 @@ pub(crate) fn read_u32(msg: &[u8], pos: usize) -> Option<u32> {
 
 /// Writes a big-endian `u32` at `pos`; does nothing if it does not fit.
 pub(crate) fn write_u32(msg: &mut [u8], pos: usize, value: u32) {
-    if let Some(slot) = pos
-        .checked_add(4)
-        .and_then(|end| msg.get_mut(pos..end))
-    {
+    if let Some(slot) = pos.checked_add(4).and_then(|end| msg.get_mut(pos..end)) {
         slot.copy_from_slice(&value.to_be_bytes());
     }
 }
@@ -287,6 +284,17 @@ pub(crate) fn udp_payload_size(msg: &[u8], opt: &RecordPos) -> Option<u16> {
     read_u16(msg, opt.ttl_offset.checked_sub(2)?)
 }
 
+/// Writes `name` over the question name of `msg` if they differ only in ASCII case, so that an
+/// answer shared between clients carries each client's own spelling.
+pub(crate) fn restore_question_case(msg: &mut [u8], name: &[u8]) {
+    let end = HEADER_LEN + name.len();
+    if let Some(slot) = msg.get_mut(HEADER_LEN..end)
+        && slot.eq_ignore_ascii_case(name)
+    {
+        slot.copy_from_slice(name);
+    }
+}
+
 /// What a query's EDNS(0) OPT record asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct QueryEdns {
@@ -360,7 +368,13 @@ mod tests {
         q[7] = 0; // no answers: the OPT record follows the question directly
         q.drain(21..37);
         let fast = query_edns(&q, 21).expect("opt");
-        assert_eq!(fast, QueryEdns { payload: 4096, dnssec_ok: true });
+        assert_eq!(
+            fast,
+            QueryEdns {
+                payload: 4096,
+                dnssec_ok: true
+            }
+        );
         let r = sample();
         assert_eq!(query_edns(&r, 21), Some(fast));
         q[11] = 0;

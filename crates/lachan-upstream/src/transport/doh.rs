@@ -83,7 +83,9 @@ impl DohUpstream {
     }
 
     fn connections(&self) -> MutexGuard<'_, Connections> {
-        self.connections.lock().unwrap_or_else(PoisonError::into_inner)
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Posts `query` and returns the answer `expect` accepts, finished by `deadline`. An open
@@ -149,7 +151,9 @@ impl DohUpstream {
         let io = TokioIo::new(tls);
         let http = |e: hyper::Error| FailureReason::Http(e.to_string());
         if is_h2 {
-            let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(http)?;
+            let (sender, connection) = http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(http)?;
             tokio::spawn(drive(connection, self.addr));
             self.connections().h2 = Some(sender.clone());
             Ok(Sender::H2(sender))
@@ -173,7 +177,12 @@ impl DohUpstream {
         let (response, idle_h1) = match sender {
             Sender::H2(mut h2) => {
                 h2.ready().await.map_err(http)?;
-                (h2.send_request(request(&self.absolute)?).await.map_err(http)?, None)
+                (
+                    h2.send_request(request(&self.absolute)?)
+                        .await
+                        .map_err(http)?,
+                    None,
+                )
             }
             Sender::H1(mut h1) => {
                 h1.ready().await.map_err(http)?;
@@ -185,7 +194,10 @@ impl DohUpstream {
         if response.status() != StatusCode::OK {
             return Err(FailureReason::Http(format!("status {}", response.status())));
         }
-        let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         if !content_type.is_some_and(|t| t.starts_with(DNS_MESSAGE)) {
             return Err(FailureReason::Http(format!(
                 "content type {content_type:?}, expected {DNS_MESSAGE}"

@@ -82,7 +82,10 @@ impl DotUpstream {
     }
 
     fn take_idle(&self) -> Option<TlsStream<TcpStream>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
     }
 
     fn put_idle(&self, stream: TlsStream<TcpStream>) {

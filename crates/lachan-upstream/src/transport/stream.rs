@@ -10,22 +10,34 @@ use super::{Expect, MAX_UNMATCHED_REPLIES};
 use crate::FailureReason;
 
 /// Writes one length-prefixed message in a single write.
-async fn write_framed<S: AsyncWrite + Unpin>(stream: &mut S, msg: &[u8]) -> Result<(), FailureReason> {
+async fn write_framed<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    msg: &[u8],
+) -> Result<(), FailureReason> {
     let len = u16::try_from(msg.len())
         .map_err(|_| FailureReason::Malformed("query longer than 65,535 bytes".to_owned()))?;
     let mut framed = Vec::with_capacity(msg.len() + 2);
     framed.extend_from_slice(&len.to_be_bytes());
     framed.extend_from_slice(msg);
-    stream.write_all(&framed).await.map_err(|e| FailureReason::from_io(&e))?;
+    stream
+        .write_all(&framed)
+        .await
+        .map_err(|e| FailureReason::from_io(&e))?;
     stream.flush().await.map_err(|e| FailureReason::from_io(&e))
 }
 
 /// Reads one length-prefixed message.
 async fn read_framed<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, FailureReason> {
     let mut len = [0; 2];
-    stream.read_exact(&mut len).await.map_err(|e| FailureReason::from_io(&e))?;
+    stream
+        .read_exact(&mut len)
+        .await
+        .map_err(|e| FailureReason::from_io(&e))?;
     let mut msg = vec![0; usize::from(u16::from_be_bytes(len))];
-    stream.read_exact(&mut msg).await.map_err(|e| FailureReason::from_io(&e))?;
+    stream
+        .read_exact(&mut msg)
+        .await
+        .map_err(|e| FailureReason::from_io(&e))?;
     Ok(msg)
 }
 
