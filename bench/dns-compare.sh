@@ -247,7 +247,7 @@ profile = "bench"
 [querylog]
 enabled = true
 EOF
-            RUST_LOG="${RUST_LOG:-warn}" exec taskset -c "$SERVER_CORE" "$LACHAN_BIN" serve --config "$conf" --data-dir "$data"
+            LACHAN_LOG="${LACHAN_LOG:-warn}" exec taskset -c "$SERVER_CORE" "$LACHAN_BIN" serve --config "$conf" --data-dir "$data"
             ;;
     esac
 }

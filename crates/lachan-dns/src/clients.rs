@@ -7,6 +7,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use foldhash::fast::RandomState;
 use ipnet::IpNet;
 
 /// A MAC address.
@@ -85,17 +86,17 @@ impl FromStr for Matcher {
 /// The table of known clients; `T` is what a client maps to (a client index).
 #[derive(Debug, Clone)]
 pub struct ClientTable<T> {
-    by_ip: HashMap<IpAddr, T>,
+    by_ip: HashMap<IpAddr, T, RandomState>,
     by_net: Vec<(IpNet, T)>,
-    by_mac: HashMap<Mac, T>,
+    by_mac: HashMap<Mac, T, RandomState>,
 }
 
 impl<T: Copy> Default for ClientTable<T> {
     fn default() -> Self {
         ClientTable {
-            by_ip: HashMap::new(),
+            by_ip: HashMap::default(),
             by_net: Vec::new(),
-            by_mac: HashMap::new(),
+            by_mac: HashMap::default(),
         }
     }
 }

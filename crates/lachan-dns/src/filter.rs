@@ -171,6 +171,8 @@ struct CompiledProfile {
     profile: Profile,
     mask: ListMask,
     custom: RuleIndex,
+    /// Whether the profile has any custom rule (an empty index is not consulted).
+    has_custom: bool,
     /// Custom rules in index order: allow rules (list 0) then deny rules (list 1).
     custom_text: [Vec<String>; 2],
     block_answer: BlockAnswer,
@@ -309,7 +311,9 @@ fn verdict_for(
             .cloned(),
     };
     let mut allowed_by = None;
-    if let Some(m) = profile.custom.check(&query, &ListMask::all()) {
+    if profile.has_custom
+        && let Some(m) = profile.custom.check(&query, &ListMask::all())
+    {
         let rule = custom_ref(m.list, m.line);
         match m.action {
             Action::Allow => allowed_by = Some(rule),
@@ -510,6 +514,7 @@ fn compile_profile(
         name: Arc::from(p.name.as_str()),
         profile: p.clone(),
         mask,
+        has_custom: custom.len() > 0,
         custom,
         custom_text: [p.allow.clone(), p.deny.clone()],
         block_answer: p.block_answer.unwrap_or(config.block_answer),

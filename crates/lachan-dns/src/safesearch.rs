@@ -1,7 +1,9 @@
 //! Safe search: search and video hosts answered with the vendor's restricted host as a CNAME.
 //! The host lists are data (`data/safesearch.toml`), compiled into the binary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::RandomState;
 use std::sync::LazyLock;
 
 use lachan_policy::YoutubeMode;
@@ -61,8 +63,8 @@ struct Data {
 
 /// The rewrite table built from the data file.
 struct Table {
-    search: HashMap<String, (Engine, String)>,
-    youtube: HashMap<String, ()>,
+    search: HashMap<String, (Engine, String), RandomState>,
+    youtube: HashSet<String, RandomState>,
     youtube_moderate: String,
     youtube_strict: String,
 }
@@ -70,7 +72,7 @@ struct Table {
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let data: Data = toml::from_str(include_str!("../data/safesearch.toml"))
         .expect("data/safesearch.toml is checked by the unit tests");
-    let mut search = HashMap::new();
+    let mut search = HashMap::default();
     for (engine, entry) in [
         (Engine::Google, &data.google),
         (Engine::Bing, &data.bing),
@@ -89,7 +91,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     }
     Table {
         search,
-        youtube: data.youtube.hosts.into_iter().map(|h| (h, ())).collect(),
+        youtube: data.youtube.hosts.into_iter().collect(),
         youtube_moderate: data.youtube.moderate,
         youtube_strict: data.youtube.strict,
     }
@@ -103,7 +105,7 @@ pub fn rewrite(
     youtube: YoutubeMode,
 ) -> Option<(Engine, &'static str)> {
     let table = &*TABLE;
-    if youtube != YoutubeMode::Off && table.youtube.contains_key(name) {
+    if youtube != YoutubeMode::Off && table.youtube.contains(name) {
         let target = match youtube {
             YoutubeMode::Strict => table.youtube_strict.as_str(),
             _ => table.youtube_moderate.as_str(),

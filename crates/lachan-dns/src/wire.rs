@@ -443,14 +443,23 @@ fn write_opt(out: &mut Vec<u8>, ede: Option<(u16, &str)>) {
     }
 }
 
-/// Rewrites an answer from the upstream or the cache for the client: sets the client's id and,
-/// when it is larger than `limit` bytes (a UDP client), replaces it with a truncated (TC)
-/// answer so the client retries over TCP.
+/// Rewrites an answer from the upstream or the cache for the client: sets the client's id,
+/// echoes the client's spelling of the question (a cached answer carries the spelling of
+/// whoever filled the cache; resolvers using 0x20 case randomisation check it) and, when it is
+/// larger than `limit` bytes (a UDP client), replaces it with a truncated (TC) answer so the
+/// client retries over TCP.
 pub fn fit_for_client(mut answer: Vec<u8>, query: &Query, limit: usize) -> Vec<u8> {
     if answer.len() < HEADER_LEN {
         return AnswerBuilder::new(query).rcode(rcode::SERVFAIL).build();
     }
     answer[0..2].copy_from_slice(&query.id.to_be_bytes());
+    let question = HEADER_LEN..HEADER_LEN + query.question.len();
+    if answer[4..6] == [0, 1]
+        && let Some(echoed) = answer.get_mut(question)
+        && echoed.eq_ignore_ascii_case(&query.question)
+    {
+        echoed.copy_from_slice(&query.question);
+    }
     if answer.len() <= limit {
         return answer;
     }
@@ -594,6 +603,20 @@ mod tests {
             ))
         );
         assert_eq!(m.answers[1].name.to_ascii(), "forcesafesearch.google.com.");
+    }
+
+    #[test]
+    fn answers_echo_the_clients_spelling_of_the_question() {
+        let filled_by = parse_query(&query_bytes("www.example.com.", RecordType::A, false)).unwrap();
+        let cached = AnswerBuilder::new(&filled_by)
+            .ttl(60)
+            .record(Record::Address { owner: None, ip: "192.0.2.1".parse().unwrap() })
+            .build();
+        let asker = parse_query(&query_bytes("wWw.ExAmple.COM.", RecordType::A, false)).unwrap();
+        let fitted = fit_for_client(cached, &asker, 512);
+        let m = Message::from_vec(&fitted).unwrap();
+        assert_eq!(m.queries[0].name().to_ascii(), "wWw.ExAmple.COM.");
+        assert_eq!(m.answers.len(), 1);
     }
 
     #[test]

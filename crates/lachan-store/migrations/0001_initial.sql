@@ -59,10 +59,10 @@ CREATE TABLE query_log (
     upstream_ms INTEGER
 );
 
+-- One index only: every query writes a row, and each index is another b-tree insert on the DNS
+-- server's core. Recent-query reads walk this index backwards, filter, and stop at their limit;
+-- per-day summaries read the `usage` table instead.
 CREATE INDEX query_log_time ON query_log (time_ms);
-CREATE INDEX query_log_client_ip ON query_log (client_ip, time_ms);
-CREATE INDEX query_log_client_name ON query_log (client_name, time_ms);
-CREATE INDEX query_log_decision ON query_log (decision, time_ms);
 
 -- Per-minute counters, per client (name, else IP, else ''), profile and category ('' for none).
 CREATE TABLE usage (
