@@ -112,7 +112,7 @@ impl<T: Copy> ClientTable<T> {
                 self.by_net.push((net, value));
                 // Most specific network first; stable so earlier clients win ties.
                 self.by_net
-                    .sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+                    .sort_by_key(|(net, _)| std::cmp::Reverse(net.prefix_len()));
             }
             Matcher::Mac(mac) => {
                 self.by_mac.entry(mac).or_insert(value);

@@ -514,7 +514,7 @@ fn compile_profile(
         name: Arc::from(p.name.as_str()),
         profile: p.clone(),
         mask,
-        has_custom: custom.len() > 0,
+        has_custom: !custom.is_empty(),
         custom,
         custom_text: [p.allow.clone(), p.deny.clone()],
         block_answer: p.block_answer.unwrap_or(config.block_answer),

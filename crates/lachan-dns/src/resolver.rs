@@ -6,14 +6,14 @@
 //! so listeners only spawn a task for queries that need an upstream.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Instant, SystemTime};
 
 use hickory_proto::op::Message;
 use hickory_proto::rr::RData;
 use ipnet::IpNet;
-use lachan_policy::BlockAnswer;
+use lachan_policy::{BlockAnswer, Category};
 use lachan_rules::Rewrite;
 use lachan_upstream::{Cache, CacheKey, Forwarder};
 
@@ -80,6 +80,8 @@ pub struct Counters {
     pub rate_limited: AtomicU64,
     /// Packets dropped or answered FORMERR/NOTIMP.
     pub malformed: AtomicU64,
+    /// Queries answered SERVFAIL because too many were waiting for upstreams.
+    pub overloaded: AtomicU64,
 }
 
 /// A query that needs an upstream, carried from [`Resolver::prepare`] to [`Resolver::finish`].
@@ -199,9 +201,9 @@ impl Resolver {
                 Outcome::Rewritten,
             )),
             Verdict::Block { category, .. } => {
-                let what = category.map_or("custom rule".to_string(), |c| c.to_string());
+                let text = block_text(*category);
                 Some((
-                    self.block_answer(&query, decision.block_answer, &what),
+                    self.block_answer(&query, decision.block_answer, text),
                     Outcome::Blocked,
                 ))
             }
@@ -228,6 +230,18 @@ impl Resolver {
                 time,
             })),
         }
+    }
+
+    /// Answers SERVFAIL to a query that would need an upstream while too many are waiting.
+    pub fn overloaded(&self, pending: Pending) -> Vec<u8> {
+        self.counters.overloaded.fetch_add(1, Ordering::Relaxed);
+        AnswerBuilder::new(&pending.query)
+            .rcode(rcode::SERVFAIL)
+            .ede(
+                ede::OTHER,
+                "Lachan: too many queries waiting for upstream resolvers",
+            )
+            .build()
     }
 
     /// Resolves a query that needs an upstream (forwarding, safe search, CNAME rewrites).
@@ -357,8 +371,7 @@ impl Resolver {
             .collect()
     }
 
-    fn block_answer(&self, query: &Query, mode: BlockAnswer, what: &str) -> Vec<u8> {
-        let text = format!("Lachan: blocked ({what})");
+    fn block_answer(&self, query: &Query, mode: BlockAnswer, text: &'static str) -> Vec<u8> {
         let builder = AnswerBuilder::new(query)
             .ttl(self.options.blocked_ttl)
             .ede(ede::FILTERED, text);
@@ -431,6 +444,20 @@ impl Resolver {
             upstream: upstream.as_ref().map(|(u, _)| u.clone()),
             upstream_rtt: upstream.map(|(_, rtt)| rtt),
         });
+    }
+}
+
+/// The Extended DNS Error text of a block: "Lachan: blocked (CATEGORY)", made once per category.
+fn block_text(category: Option<Category>) -> &'static str {
+    static TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        Category::ALL
+            .iter()
+            .map(|c| format!("Lachan: blocked ({c})"))
+            .collect()
+    });
+    match category.and_then(|c| Category::ALL.iter().position(|x| *x == c)) {
+        Some(i) => &TEXTS[i],
+        None => "Lachan: blocked (custom rule)",
     }
 }
 

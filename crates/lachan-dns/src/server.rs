@@ -25,6 +25,9 @@ pub struct ListenOptions {
     pub max_tcp_connections: usize,
     /// A TCP connection idle this long is closed.
     pub tcp_idle: Duration,
+    /// UDP queries waiting for an upstream at most, per socket; beyond that new ones are answered
+    /// SERVFAIL at once, so a flood of never-seen names cannot pile up tasks without bound.
+    pub max_upstream_in_flight: usize,
 }
 
 impl Default for ListenOptions {
@@ -33,6 +36,7 @@ impl Default for ListenOptions {
             udp_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_tcp_connections: 512,
             tcp_idle: Duration::from_secs(10),
+            max_upstream_in_flight: 4096,
         }
     }
 }
@@ -137,10 +141,12 @@ impl Bound {
     pub fn serve(self, resolver: Arc<Resolver>, shutdown: CancellationToken) -> JoinSet<()> {
         let mut tasks = JoinSet::new();
         for socket in self.udp {
+            let slots = Arc::new(Semaphore::new(self.options.max_upstream_in_flight.max(1)));
             tasks.spawn(serve_udp(
                 Arc::new(socket),
                 resolver.clone(),
                 shutdown.clone(),
+                slots,
             ));
         }
         let limit = Arc::new(Semaphore::new(self.options.max_tcp_connections));
@@ -157,7 +163,12 @@ impl Bound {
     }
 }
 
-async fn serve_udp(socket: Arc<UdpSocket>, resolver: Arc<Resolver>, shutdown: CancellationToken) {
+async fn serve_udp(
+    socket: Arc<UdpSocket>,
+    resolver: Arc<Resolver>,
+    shutdown: CancellationToken,
+    upstream_slots: Arc<Semaphore>,
+) {
     let mut buf = vec![0u8; 4096];
     let in_flight = tokio_util::task::TaskTracker::new();
     loop {
@@ -177,13 +188,19 @@ async fn serve_udp(socket: Arc<UdpSocket>, resolver: Arc<Resolver>, shutdown: Ca
                 let _ = socket.send_to(&answer, peer).await;
             }
             Step::Done(None) => {}
-            Step::Upstream(pending) => {
-                let (socket, resolver) = (socket.clone(), resolver.clone());
-                in_flight.spawn(async move {
-                    let answer = resolver.finish(*pending).await;
-                    let _ = socket.send_to(&answer, peer).await;
-                });
-            }
+            Step::Upstream(pending) => match upstream_slots.clone().try_acquire_owned() {
+                Ok(slot) => {
+                    let (socket, resolver) = (socket.clone(), resolver.clone());
+                    in_flight.spawn(async move {
+                        let answer = resolver.finish(*pending).await;
+                        let _ = socket.send_to(&answer, peer).await;
+                        drop(slot);
+                    });
+                }
+                Err(_) => {
+                    let _ = socket.send_to(&resolver.overloaded(*pending), peer).await;
+                }
+            },
         }
     }
     in_flight.close();

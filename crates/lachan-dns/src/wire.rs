@@ -48,6 +48,8 @@ pub mod ede {
     pub const STALE_ANSWER: u16 = 3;
     /// "Network Error": no upstream could be reached.
     pub const NETWORK_ERROR: u16 = 23;
+    /// "Other Error".
+    pub const OTHER: u16 = 0;
 }
 
 const HEADER_LEN: usize = 12;
@@ -317,7 +319,7 @@ pub struct AnswerBuilder<'q> {
     rcode: u8,
     records: Vec<Record>,
     ttl: u32,
-    ede: Option<(u16, String)>,
+    ede: Option<(u16, &'q str)>,
     authoritative: bool,
 }
 
@@ -353,8 +355,8 @@ impl<'q> AnswerBuilder<'q> {
     }
 
     /// Adds an Extended DNS Error (RFC 8914); only sent when the query had EDNS.
-    pub fn ede(mut self, code: u16, text: impl Into<String>) -> Self {
-        self.ede = Some((code, text.into()));
+    pub fn ede(mut self, code: u16, text: &'q str) -> Self {
+        self.ede = Some((code, text));
         self
     }
 
@@ -417,7 +419,7 @@ impl<'q> AnswerBuilder<'q> {
             }
         }
         if q.edns.is_some() {
-            write_opt(&mut out, self.ede.as_ref().map(|(c, t)| (*c, t.as_str())));
+            write_opt(&mut out, self.ede);
         }
         out
     }
@@ -607,10 +609,14 @@ mod tests {
 
     #[test]
     fn answers_echo_the_clients_spelling_of_the_question() {
-        let filled_by = parse_query(&query_bytes("www.example.com.", RecordType::A, false)).unwrap();
+        let filled_by =
+            parse_query(&query_bytes("www.example.com.", RecordType::A, false)).unwrap();
         let cached = AnswerBuilder::new(&filled_by)
             .ttl(60)
-            .record(Record::Address { owner: None, ip: "192.0.2.1".parse().unwrap() })
+            .record(Record::Address {
+                owner: None,
+                ip: "192.0.2.1".parse().unwrap(),
+            })
             .build();
         let asker = parse_query(&query_bytes("wWw.ExAmple.COM.", RecordType::A, false)).unwrap();
         let fitted = fit_for_client(cached, &asker, 512);

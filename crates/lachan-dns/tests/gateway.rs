@@ -494,3 +494,38 @@ async fn a_real_dig_client_sees_the_block_reason() {
     .unwrap();
     assert_eq!(tcp_out.trim(), "192.0.2.99");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_waiting_for_upstreams_are_bounded() {
+    let upstream = Upstream::start().await;
+    upstream.silent.store(true, Ordering::SeqCst);
+    let listen = lachan_dns::ListenOptions {
+        udp_workers: 1,
+        max_upstream_in_flight: 1,
+        ..lachan_dns::ListenOptions::default()
+    };
+    let gw = gateway_with(
+        family(),
+        vec![upstream.addr],
+        ResolverOptions::default(),
+        listen,
+    )
+    .await;
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for i in 0..5 {
+        let q = query(&format!("flood{i}.example."), RecordType::A, true);
+        socket.send_to(&q, gw.addr).await.unwrap();
+    }
+    // The first waits for the silent upstream; the other four are refused at once.
+    let mut buf = vec![0u8; 4096];
+    for _ in 0..4 {
+        let len = tokio::time::timeout(Duration::from_millis(300), socket.recv(&mut buf))
+            .await
+            .expect("an immediate answer")
+            .unwrap();
+        let m = hickory_proto::op::Message::from_vec(&buf[..len]).unwrap();
+        assert_eq!(m.metadata.response_code, ResponseCode::ServFail);
+        assert!(ede_text(&m).unwrap().contains("too many queries"));
+    }
+    assert_eq!(gw.resolver.counters.overloaded.load(Ordering::Relaxed), 4);
+}

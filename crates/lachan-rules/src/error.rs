@@ -24,10 +24,14 @@ pub enum RuleError {
     #[error("hosts entry has an address but no name; write 'address name [name ...]'")]
     HostsWithoutName,
     /// Text that fits none of the formats.
-    #[error("unexpected text '{0}'; write one domain per line, 'address name ...', or an AdGuard rule such as ||example.org^")]
+    #[error(
+        "unexpected text '{0}'; write one domain per line, 'address name ...', or an AdGuard rule such as ||example.org^"
+    )]
     Unexpected(String),
     /// A modifier this parser does not know.
-    #[error("unknown modifier '${0}'; supported: important, badfilter, dnstype, client, denyallow, dnsrewrite")]
+    #[error(
+        "unknown modifier '${0}'; supported: important, badfilter, dnstype, client, denyallow, dnsrewrite"
+    )]
     UnknownModifier(String),
     /// A known modifier with a bad value.
     #[error("modifier '${modifier}': {reason}")]

@@ -12,7 +12,10 @@ pub struct ListMask {
 impl ListMask {
     /// The set of every list.
     pub fn all() -> Self {
-        ListMask { all: true, words: Vec::new() }
+        ListMask {
+            all: true,
+            words: Vec::new(),
+        }
     }
 
     /// The empty set.

@@ -17,7 +17,10 @@ pub fn parse_modifiers(text: &str) -> Result<Modifiers, RuleError> {
             None => (item, None),
         };
         let key_lower = key.trim().to_ascii_lowercase();
-        let bad = |reason: String| RuleError::BadModifier { modifier: key_lower.clone(), reason };
+        let bad = |reason: String| RuleError::BadModifier {
+            modifier: key_lower.clone(),
+            reason,
+        };
         match (key_lower.as_str(), value) {
             ("important", None) => mods.important = true,
             ("badfilter", None) => mods.badfilter = true,
@@ -90,6 +93,18 @@ const TYPES: &[(&str, u16)] = &[
     ("CAA", 257),
 ];
 
+/// Displays a query type by its mnemonic, or as `TYPEn`.
+pub(crate) struct TypeName(pub u16);
+
+impl std::fmt::Display for TypeName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match TYPES.iter().find(|(_, n)| *n == self.0) {
+            Some((name, _)) => f.write_str(name),
+            None => write!(f, "TYPE{}", self.0),
+        }
+    }
+}
+
 fn parse_type(name: &str) -> Option<u16> {
     let upper = name.to_ascii_uppercase();
     if let Some(&(_, n)) = TYPES.iter().find(|(t, _)| *t == upper) {
@@ -108,7 +123,12 @@ fn parse_dnstype(value: &str) -> Result<TypeFilter, String> {
         let t = parse_type(name).ok_or_else(|| {
             format!("unknown DNS type '{name}'; use a name such as A, AAAA, HTTPS or TYPE65")
         })?;
-        if negated { &mut filter.excluded } else { &mut filter.allowed }.push(t);
+        if negated {
+            &mut filter.excluded
+        } else {
+            &mut filter.allowed
+        }
+        .push(t);
     }
     Ok(filter)
 }
@@ -121,7 +141,12 @@ fn parse_client(value: &str) -> Result<ClientFilter, String> {
             None => (false, item),
         };
         let id = parse_client_id(item)?;
-        if negated { &mut filter.excluded } else { &mut filter.included }.push(id);
+        if negated {
+            &mut filter.excluded
+        } else {
+            &mut filter.included
+        }
+        .push(id);
     }
     Ok(filter)
 }
@@ -143,15 +168,19 @@ fn parse_client_id(item: &str) -> Result<ClientId, String> {
             .parse()
             .map_err(|_| format!("'{item}' is not a CIDR range (address/prefix)"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix: u8 = len
-            .parse()
-            .ok()
-            .filter(|p| *p <= max)
-            .ok_or_else(|| format!("'{item}' has a prefix length over {max}"))?;
-        return Ok(ClientId::Net { addr: network(addr, prefix), prefix });
+        let prefix: u8 =
+            len.parse().ok().filter(|p| *p <= max).ok_or_else(|| {
+                format!("'{item}' needs a prefix length from 0 to {max} after '/'")
+            })?;
+        return Ok(ClientId::Net {
+            addr: network(addr, prefix),
+            prefix,
+        });
     }
     if item.contains(['\'', '"', '\\', ' ']) {
-        return Err(format!("client name {item:?} must be quoted ('...' or \"...\")"));
+        return Err(format!(
+            "client name {item:?} must be quoted ('...' or \"...\")"
+        ));
     }
     Ok(ClientId::Name(item.to_string()))
 }
@@ -187,14 +216,20 @@ fn unquote(item: &str) -> Option<Result<String, String>> {
             escaped = true;
         }
     }
-    Some(if out.is_empty() { Err("a quoted client name is empty".into()) } else { Ok(out) })
+    Some(if out.is_empty() {
+        Err("a quoted client name is empty".into())
+    } else {
+        Ok(out)
+    })
 }
 
 fn parse_denyallow(value: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for item in value.split('|') {
         if item.starts_with('~') || item.contains('*') {
-            return Err(format!("'{item}': denyallow takes plain domains, without '~' or '*'"));
+            return Err(format!(
+                "'{item}': denyallow takes plain domains, without '~' or '*'"
+            ));
         }
         let mut name = String::new();
         normalize_into(item, &mut name).map_err(|e| format!("'{item}': {e}"))?;
@@ -214,11 +249,14 @@ fn parse_rewrite(value: &str) -> Result<Rewrite, String> {
     let rvalue = parts.next().unwrap_or("");
     let rcode = first.to_ascii_uppercase();
     if rtype.is_empty() && rvalue.is_empty() {
-        return rcode_rewrite(&rcode)
-            .ok_or_else(|| format!("unknown response code '{first}'; use NOERROR, NXDOMAIN or REFUSED"));
+        return rcode_rewrite(&rcode).ok_or_else(|| {
+            format!("unknown response code '{first}'; use NOERROR, NXDOMAIN or REFUSED")
+        });
     }
     if rcode != "NOERROR" {
-        return Err(format!("records need the NOERROR response code, not '{first}'"));
+        return Err(format!(
+            "records need the NOERROR response code, not '{first}'"
+        ));
     }
     match rtype.to_ascii_uppercase().as_str() {
         "A" => rvalue
@@ -230,7 +268,9 @@ fn parse_rewrite(value: &str) -> Result<Rewrite, String> {
             .map(Rewrite::Aaaa)
             .map_err(|_| format!("'{rvalue}' is not an IPv6 address")),
         "CNAME" => cname(rvalue),
-        other => Err(format!("record type '{other}' is not supported; use A, AAAA or CNAME")),
+        other => Err(format!(
+            "record type '{other}' is not supported; use A, AAAA or CNAME"
+        )),
     }
 }
 
@@ -256,7 +296,8 @@ fn rcode_rewrite(rcode: &str) -> Option<Rewrite> {
 
 fn cname(value: &str) -> Result<Rewrite, String> {
     let mut name = String::new();
-    normalize_into(value, &mut name).map_err(|e| format!("'{value}' is not a CNAME target: {e}"))?;
+    normalize_into(value, &mut name)
+        .map_err(|e| format!("'{value}' is not a CNAME target: {e}"))?;
     Ok(Rewrite::Cname(Arc::from(name)))
 }
 
@@ -268,8 +309,21 @@ mod tests {
     fn flags_and_types() {
         let m = parse_modifiers("important,dnstype=A|aaaa|~CNAME").unwrap();
         assert!(m.important && !m.badfilter);
-        assert_eq!(m.dnstype, Some(TypeFilter { allowed: vec![1, 28], excluded: vec![5] }));
-        assert_eq!(parse_modifiers("dnstype=TYPE65").unwrap().dnstype.unwrap().allowed, vec![65]);
+        assert_eq!(
+            m.dnstype,
+            Some(TypeFilter {
+                allowed: vec![1, 28],
+                excluded: vec![5]
+            })
+        );
+        assert_eq!(
+            parse_modifiers("dnstype=TYPE65")
+                .unwrap()
+                .dnstype
+                .unwrap()
+                .allowed,
+            vec![65]
+        );
         assert!(parse_modifiers("dnstype=BOGUS").is_err());
         assert!(parse_modifiers("dnstype").is_err());
         assert!(parse_modifiers("important=1").is_err());
@@ -283,14 +337,19 @@ mod tests {
 
     #[test]
     fn clients_with_quotes_escapes_and_ranges() {
-        let m = parse_modifiers(r#"client='Frank\'s laptop'|~"Mom, Dad"|192.168.0.0/24|~10.1.2.3|Kids"#)
-            .unwrap();
+        let m = parse_modifiers(
+            r#"client='Frank\'s laptop'|~"Mom, Dad"|192.168.0.0/24|~10.1.2.3|Kids"#,
+        )
+        .unwrap();
         let c = m.client.unwrap();
         assert_eq!(
             c.included,
             vec![
                 ClientId::Name("Frank's laptop".into()),
-                ClientId::Net { addr: "192.168.0.0".parse().unwrap(), prefix: 24 },
+                ClientId::Net {
+                    addr: "192.168.0.0".parse().unwrap(),
+                    prefix: 24
+                },
                 ClientId::Name("Kids".into()),
             ]
         );
@@ -298,13 +357,28 @@ mod tests {
             c.excluded,
             vec![
                 ClientId::Name("Mom, Dad".into()),
-                ClientId::Net { addr: "10.1.2.3".parse().unwrap(), prefix: 32 },
+                ClientId::Net {
+                    addr: "10.1.2.3".parse().unwrap(),
+                    prefix: 32
+                },
             ]
         );
-        let host_bits = parse_modifiers("client=192.168.1.77/24").unwrap().client.unwrap();
+        // AdGuard's documented example of a quoted name with escaped quotes and commas.
+        let m = parse_modifiers(r"client=~'Mary\'s\, John\'s\, and Boris\'s laptops'").unwrap();
+        assert_eq!(
+            m.client.unwrap().excluded,
+            vec![ClientId::Name("Mary's, John's, and Boris's laptops".into())]
+        );
+        let host_bits = parse_modifiers("client=192.168.1.77/24")
+            .unwrap()
+            .client
+            .unwrap();
         assert_eq!(
             host_bits.included,
-            vec![ClientId::Net { addr: "192.168.1.0".parse().unwrap(), prefix: 24 }]
+            vec![ClientId::Net {
+                addr: "192.168.1.0".parse().unwrap(),
+                prefix: 24
+            }]
         );
         assert!(parse_modifiers("client=10.0.0.0/33").is_err());
         assert!(parse_modifiers("client='unterminated").is_err());
@@ -321,7 +395,10 @@ mod tests {
 
     #[test]
     fn rewrite_forms() {
-        let r = |v: &str| match parse_modifiers(&format!("dnsrewrite={v}")).unwrap().dnsrewrite {
+        let r = |v: &str| match parse_modifiers(&format!("dnsrewrite={v}"))
+            .unwrap()
+            .dnsrewrite
+        {
             Some(RewriteModifier::Value(r)) => r,
             other => panic!("{other:?}"),
         };
@@ -332,12 +409,27 @@ mod tests {
         assert_eq!(r("refused"), Rewrite::Refused);
         assert_eq!(r("NOERROR"), Rewrite::NoData);
         assert_eq!(r("NXDOMAIN;;"), Rewrite::NxDomain);
-        assert_eq!(r("NOERROR;A;1.2.3.4"), Rewrite::A("1.2.3.4".parse().unwrap()));
+        assert_eq!(
+            r("NOERROR;A;1.2.3.4"),
+            Rewrite::A("1.2.3.4".parse().unwrap())
+        );
         assert_eq!(r("NOERROR;AAAA;::1"), Rewrite::Aaaa("::1".parse().unwrap()));
         assert_eq!(r("NOERROR;CNAME;x.org"), Rewrite::Cname("x.org".into()));
-        for bad in ["NOERROR;A;::1", "NOERROR;MX;10 mx.x.org", "SERVFAIL;A;1.2.3.4", "a b", "BOGUS;;"] {
-            assert!(parse_modifiers(&format!("dnsrewrite={bad}")).is_err(), "{bad}");
+        for bad in [
+            "NOERROR;A;::1",
+            "NOERROR;MX;10 mx.x.org",
+            "SERVFAIL;A;1.2.3.4",
+            "a b",
+            "BOGUS;;",
+        ] {
+            assert!(
+                parse_modifiers(&format!("dnsrewrite={bad}")).is_err(),
+                "{bad}"
+            );
         }
-        assert_eq!(parse_modifiers("dnsrewrite").unwrap().dnsrewrite, Some(RewriteModifier::Any));
+        assert_eq!(
+            parse_modifiers("dnsrewrite").unwrap().dnsrewrite,
+            Some(RewriteModifier::Any)
+        );
     }
 }

@@ -30,11 +30,20 @@ impl fmt::Display for NameError {
         match self {
             NameError::Empty => write!(f, "the name is empty"),
             NameError::TooLong(n) => {
-                write!(f, "the name is {n} bytes long; at most {MAX_NAME_LEN} are allowed")
+                write!(
+                    f,
+                    "the name is {n} bytes long; at most {MAX_NAME_LEN} are allowed"
+                )
             }
-            NameError::EmptyLabel => write!(f, "the name has an empty label (two dots in a row or a leading dot)"),
+            NameError::EmptyLabel => write!(
+                f,
+                "the name has an empty label (two dots in a row or a leading dot)"
+            ),
             NameError::LabelTooLong(n) => {
-                write!(f, "a label is {n} bytes long; at most {MAX_LABEL_LEN} are allowed")
+                write!(
+                    f,
+                    "a label is {n} bytes long; at most {MAX_LABEL_LEN} are allowed"
+                )
             }
             NameError::BadChar(c) => write!(
                 f,
@@ -44,53 +53,52 @@ impl fmt::Display for NameError {
     }
 }
 
-/// Normalises `raw` into `out` (cleared first): ASCII lowercase, trailing dot removed, labels with
-/// non-ASCII letters converted to Punycode, then checked for length and characters.
-pub fn normalize_into(raw: &str, out: &mut String) -> Result<(), NameError> {
-    out.clear();
+/// Normalises `raw`: ASCII lowercase, trailing dot removed, labels with non-ASCII letters
+/// converted to Punycode, then checked for length and characters. Returns `raw` itself when it
+/// is already normal (the common case, no copy), else the name written into `buf`.
+pub fn normalize<'a>(raw: &'a str, buf: &'a mut String) -> Result<&'a str, NameError> {
     let raw = raw.strip_suffix('.').unwrap_or(raw);
-    if raw.is_empty() {
-        return Err(NameError::Empty);
-    }
     if raw.is_ascii() {
-        if raw.len() > MAX_NAME_LEN {
-            return Err(NameError::TooLong(raw.len()));
+        if !check_ascii(raw.as_bytes())? {
+            return Ok(raw);
         }
-        for b in raw.bytes() {
-            let b = b.to_ascii_lowercase();
-            if !is_name_byte(b) {
-                return Err(NameError::BadChar(char::from(b)));
-            }
-            out.push(char::from(b));
-        }
-    } else {
-        let mut chars = Vec::new();
-        for (i, label) in raw.split('.').enumerate() {
-            if i > 0 {
-                out.push('.');
-            }
-            if label.is_ascii() {
-                out.push_str(&label.to_ascii_lowercase());
-                continue;
-            }
-            chars.clear();
-            for c in label.chars().flat_map(char::to_lowercase) {
-                if !(c.is_alphanumeric() || c == '-' || c == '_') {
-                    return Err(NameError::BadChar(c));
-                }
-                chars.push(c);
-            }
-            out.push_str("xn--");
-            punycode::encode_label(&chars, out).ok_or(NameError::LabelTooLong(label.len()))?;
-        }
-        if let Some(c) = out.chars().find(|&c| !c.is_ascii() || !is_name_byte(c as u8)) {
-            return Err(NameError::BadChar(c));
-        }
-        if out.len() > MAX_NAME_LEN {
-            return Err(NameError::TooLong(out.len()));
-        }
+        buf.clear();
+        buf.push_str(raw);
+        buf.make_ascii_lowercase();
+        return Ok(buf);
     }
-    check_labels(out)
+    buf.clear();
+    let mut chars = Vec::new();
+    for (i, label) in raw.split('.').enumerate() {
+        if i > 0 {
+            buf.push('.');
+        }
+        if label.is_ascii() {
+            buf.push_str(label);
+            continue;
+        }
+        chars.clear();
+        for c in label.chars().flat_map(char::to_lowercase) {
+            if !(c.is_alphanumeric() || c == '-' || c == '_') {
+                return Err(NameError::BadChar(c));
+            }
+            chars.push(c);
+        }
+        buf.push_str("xn--");
+        punycode::encode_label(&chars, buf).ok_or(NameError::LabelTooLong(label.len()))?;
+    }
+    buf.make_ascii_lowercase();
+    check_ascii(buf.as_bytes())?;
+    Ok(buf)
+}
+
+/// Like [`normalize`], into an owned string `out` (cleared first).
+pub fn normalize_into(raw: &str, out: &mut String) -> Result<(), NameError> {
+    let mut buf = String::new();
+    let name = normalize(raw, &mut buf)?;
+    out.clear();
+    out.push_str(name);
+    Ok(())
 }
 
 /// Bytes allowed in a normalised name.
@@ -98,16 +106,47 @@ pub fn is_name_byte(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
 }
 
-fn check_labels(name: &str) -> Result<(), NameError> {
-    for label in name.split('.') {
-        if label.is_empty() {
-            return Err(NameError::EmptyLabel);
+/// Checks an ASCII name in one pass: characters, label and name lengths. Returns whether it
+/// has upper-case letters to fold.
+fn check_ascii(name: &[u8]) -> Result<bool, NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(NameError::TooLong(name.len()));
+    }
+    let mut upper = false;
+    let mut label = 0usize;
+    for (i, &b) in name.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
+            b'A'..=b'Z' => upper = true,
+            b'.' if label == 0 => return Err(NameError::EmptyLabel),
+            b'.' => {
+                label = 0;
+                continue;
+            }
+            _ => return Err(NameError::BadChar(char::from(b))),
         }
-        if label.len() > MAX_LABEL_LEN {
-            return Err(NameError::LabelTooLong(label.len()));
+        label += 1;
+        if label > MAX_LABEL_LEN {
+            let rest = name[i + 1..]
+                .iter()
+                .position(|&c| c == b'.')
+                .unwrap_or(name.len() - i - 1);
+            return Err(NameError::LabelTooLong(label + rest));
         }
     }
-    Ok(())
+    if label == 0 {
+        return Err(NameError::EmptyLabel);
+    }
+    Ok(upper)
+}
+
+/// A token that may be an IP address (cheap test before parsing).
+pub fn looks_like_ip(token: &str) -> bool {
+    token.contains(':')
+        || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
 /// Names that hosts files map to loopback addresses for the machine itself; they never block.
@@ -116,7 +155,7 @@ pub fn is_local_host_name(name: &str) -> bool {
         name,
         "localhost" | "localhost.localdomain" | "local" | "broadcasthost" | "0.0.0.0"
     ) || name.starts_with("ip6-")
-        || name.parse::<std::net::IpAddr>().is_ok()
+        || (looks_like_ip(name) && name.parse::<std::net::IpAddr>().is_ok())
 }
 
 /// `name` is `parent` or one of its subdomains (both normalised).
@@ -133,14 +172,20 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> Result<String, NameError> {
-        let mut out = String::new();
-        normalize_into(s, &mut out).map(|()| out)
+        let mut buf = String::new();
+        normalize(s, &mut buf).map(str::to_string)
     }
 
     #[test]
     fn lowercases_and_drops_trailing_dot() {
         assert_eq!(norm("WWW.Example.COM.").unwrap(), "www.example.com");
         assert_eq!(norm("a_b.example").unwrap(), "a_b.example");
+        let mut buf = String::new();
+        let raw = "already.normal";
+        assert!(
+            std::ptr::eq(normalize(raw, &mut buf).unwrap(), raw),
+            "no copy when already normal"
+        );
     }
 
     #[test]
@@ -160,13 +205,20 @@ mod tests {
         assert_eq!(norm("ví dụ.vn"), Err(NameError::BadChar(' ')));
         let long_label = "a".repeat(64);
         assert_eq!(norm(&long_label), Err(NameError::LabelTooLong(64)));
-        let long_name = ["a".repeat(60); 5].join(".");
+        let long_name = vec!["a".repeat(60); 5].join(".");
         assert_eq!(norm(&long_name), Err(NameError::TooLong(304)));
     }
 
     #[test]
     fn local_names() {
-        for n in ["localhost", "local", "ip6-allnodes", "broadcasthost", "0.0.0.0", "::1"] {
+        for n in [
+            "localhost",
+            "local",
+            "ip6-allnodes",
+            "broadcasthost",
+            "0.0.0.0",
+            "::1",
+        ] {
             assert!(is_local_host_name(n), "{n}");
         }
         assert!(!is_local_host_name("localhost.example.com"));

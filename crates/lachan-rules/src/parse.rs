@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use crate::MAX_LINE_LEN;
 use crate::error::RuleError;
 use crate::modifiers::parse_modifiers;
-use crate::name::{is_local_host_name, is_name_byte, normalize_into};
-use crate::rule::{Modifiers, Pattern, Rule, RewriteModifier};
+use crate::name::{is_local_host_name, is_name_byte, looks_like_ip, normalize, normalize_into};
+use crate::rule::{Modifiers, Pattern, RewriteModifier, Rule};
 use crate::wildcard::{Anchor, Wildcard};
 
 /// Largest compiled size allowed for one `/regex/` rule, in bytes.
@@ -38,33 +38,45 @@ pub(crate) struct SimpleRule<'a> {
     pub plain: bool,
 }
 
-impl SimpleRule<'_> {
-    /// Normalises the name into `out`; `Ok(false)` when the rule is to be skipped.
-    pub fn normalized_name(&self, out: &mut String) -> Result<bool, RuleError> {
-        normalize_into(self.name, out).map_err(|reason| RuleError::BadName {
+impl<'a> SimpleRule<'a> {
+    /// The normalised name (borrowed from the line when already normal, else written into
+    /// `buf`); `None` when the rule is to be skipped.
+    pub fn normalized<'b>(&self, buf: &'b mut String) -> Result<Option<&'b str>, RuleError>
+    where
+        'a: 'b,
+    {
+        let name = normalize(self.name, buf).map_err(|reason| RuleError::BadName {
             name: self.name.to_string(),
             reason,
         })?;
-        Ok(!(self.plain && is_local_host_name(out)))
+        Ok(if self.plain && is_local_host_name(name) {
+            None
+        } else {
+            Some(name)
+        })
     }
 }
 
 /// Normalises each name of a hosts line into `out`, separated by one space, leaving out
 /// machine-local names. Fails on the first bad name, so a line is used whole or not at all.
-pub(crate) fn hosts_names(rest: &str, out: &mut String, scratch: &mut String) -> Result<(), RuleError> {
+pub(crate) fn hosts_names(
+    rest: &str,
+    out: &mut String,
+    scratch: &mut String,
+) -> Result<(), RuleError> {
     out.clear();
     for raw in rest.split_ascii_whitespace() {
-        normalize_into(raw, scratch).map_err(|reason| RuleError::BadName {
+        let name = normalize(raw, scratch).map_err(|reason| RuleError::BadName {
             name: raw.to_string(),
             reason,
         })?;
-        if is_local_host_name(scratch) {
+        if is_local_host_name(name) {
             continue;
         }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(scratch);
+        out.push_str(name);
     }
     Ok(())
 }
@@ -73,7 +85,7 @@ pub(crate) fn hosts_names(rest: &str, out: &mut String, scratch: &mut String) ->
 /// also match subdomains. Returns `Ok(None)` for blank lines, comments and hosts entries that
 /// only name the machine itself (`localhost`, `ip6-*`, ...).
 pub fn parse_line(line: &str, subdomains: bool) -> Result<Option<Rule>, RuleError> {
-    let rule = match classify(line, subdomains)? {
+    let rule = match classify(line, subdomains, true)? {
         Line::Skip => return Ok(None),
         Line::Hosts(rest) => {
             let (mut names, mut scratch) = (String::new(), String::new());
@@ -88,14 +100,21 @@ pub fn parse_line(line: &str, subdomains: bool) -> Result<Option<Rule>, RuleErro
             }
         }
         Line::Simple(s) => {
-            let mut name = String::new();
-            if !s.normalized_name(&mut name)? {
+            let mut buf = String::new();
+            let Some(name) = s.normalized(&mut buf)? else {
                 return Ok(None);
-            }
+            };
             Rule {
-                pattern: Pattern::Domain { name, subdomains: s.subdomains },
+                pattern: Pattern::Domain {
+                    name: name.to_string(),
+                    subdomains: s.subdomains,
+                },
                 exception: s.exception,
-                modifiers: Modifiers { important: s.important, badfilter: s.badfilter, ..Modifiers::default() },
+                modifiers: Modifiers {
+                    important: s.important,
+                    badfilter: s.badfilter,
+                    ..Modifiers::default()
+                },
             }
         }
         Line::Complex(rule) => *rule,
@@ -104,36 +123,52 @@ pub fn parse_line(line: &str, subdomains: bool) -> Result<Option<Rule>, RuleErro
 }
 
 /// Classifies a line, allocating only for complex rules.
-pub(crate) fn classify(line: &str, subdomains: bool) -> Result<Line<'_>, RuleError> {
+///
+/// With `patterns` false, rules the index cannot file under a domain (regexes, some
+/// wildcards) come back as [`Line::Skip`] without being compiled: rebuild passes after the
+/// first only collect indexed rules.
+pub(crate) fn classify(
+    line: &str,
+    subdomains: bool,
+    patterns: bool,
+) -> Result<Line<'_>, RuleError> {
     let line = line.trim();
     if line.len() > MAX_LINE_LEN {
         return Err(RuleError::TooLong(line.len()));
     }
-    if line.is_empty() || line.starts_with('!') || line.starts_with('#') {
+    let Some(&first_byte) = line.as_bytes().first() else {
+        return Ok(Line::Skip);
+    };
+    if first_byte == b'!' || first_byte == b'#' {
         return Ok(Line::Skip);
     }
-    let uncommented = line.split('#').next().unwrap_or("").trim_end();
-    let mut tokens = uncommented.split_ascii_whitespace();
-    let first = tokens.next().unwrap_or("");
-    if first.parse::<IpAddr>().is_ok() {
-        let rest = uncommented[first.len()..].trim_start();
+    if first_byte == b'|' || first_byte == b'/' || line.starts_with("@@") {
+        return adblock_rule(line, subdomains, patterns);
+    }
+    let first_end = line
+        .bytes()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let first = &line[..first_end];
+    if looks_like_ip(first) && first.parse::<IpAddr>().is_ok() {
+        let rest = &line[first_end..];
+        let rest = rest[..memchr::memchr(b'#', rest.as_bytes()).unwrap_or(rest.len())].trim();
         if rest.is_empty() {
             return Err(RuleError::HostsWithoutName);
         }
         return Ok(Line::Hosts(rest));
     }
-    let adblock = line.starts_with('|')
-        || line.starts_with('/')
-        || line.starts_with("@@")
-        || line.contains(['^', '*', '$']);
-    if adblock {
-        return adblock_rule(line, subdomains);
+    if memchr::memchr3(b'^', b'*', b'$', line.as_bytes()).is_some() {
+        return adblock_rule(line, subdomains, patterns);
     }
-    if tokens.next().is_some() {
+    // A plain domain, optionally followed by a `#` comment.
+    let name = &line[..memchr::memchr(b'#', line.as_bytes()).unwrap_or(line.len())];
+    let mut tokens = name.split_ascii_whitespace();
+    let (Some(name), None) = (tokens.next(), tokens.next()) else {
         return Err(RuleError::Unexpected(line.to_string()));
-    }
+    };
     Ok(Line::Simple(SimpleRule {
-        name: first,
+        name,
         subdomains,
         exception: false,
         important: false,
@@ -143,15 +178,16 @@ pub(crate) fn classify(line: &str, subdomains: bool) -> Result<Line<'_>, RuleErr
 }
 
 /// Parses an AdGuard-syntax rule: `@@`, anchors, wildcards, `/regex/`, `$modifiers`.
-fn adblock_rule(line: &str, subdomains: bool) -> Result<Line<'_>, RuleError> {
-    if line.contains(char::is_whitespace) {
-        return Err(RuleError::Unexpected(line.to_string()));
-    }
+fn adblock_rule(line: &str, subdomains: bool, patterns: bool) -> Result<Line<'_>, RuleError> {
     let (exception, body) = match line.strip_prefix("@@") {
         Some(rest) => (true, rest),
         None => (false, line),
     };
     let (pattern, mods) = split_modifiers(body)?;
+    // Whitespace may only appear inside modifier values (quoted client names).
+    if pattern.contains(char::is_whitespace) {
+        return Err(RuleError::Unexpected(line.to_string()));
+    }
     let modifiers = match mods {
         Some("") => {
             return Err(RuleError::BadPattern {
@@ -182,12 +218,25 @@ fn adblock_rule(line: &str, subdomains: bool) -> Result<Line<'_>, RuleError> {
             plain: false,
         }));
     }
+    let keyed = match &spec {
+        PatternSpec::Domain { .. } => true,
+        PatternSpec::Wildcard(w) => w.key_domain().is_some(),
+        PatternSpec::Regex(_) => false,
+    };
+    if !patterns && !keyed {
+        return Ok(Line::Skip);
+    }
     let pattern = match spec {
         PatternSpec::Domain { name, subdomains } => {
             let mut out = String::new();
-            normalize_into(name, &mut out)
-                .map_err(|reason| RuleError::BadName { name: name.to_string(), reason })?;
-            Pattern::Domain { name: out, subdomains }
+            normalize_into(name, &mut out).map_err(|reason| RuleError::BadName {
+                name: name.to_string(),
+                reason,
+            })?;
+            Pattern::Domain {
+                name: out,
+                subdomains,
+            }
         }
         PatternSpec::Wildcard(w) => Pattern::Wildcard(w),
         PatternSpec::Regex(src) => Pattern::Regex(
@@ -197,7 +246,11 @@ fn adblock_rule(line: &str, subdomains: bool) -> Result<Line<'_>, RuleError> {
                 .map_err(|e| RuleError::BadRegex(e.to_string()))?,
         ),
     };
-    Ok(Line::Complex(Box::new(Rule { pattern, exception, modifiers })))
+    Ok(Line::Complex(Box::new(Rule {
+        pattern,
+        exception,
+        modifiers,
+    })))
 }
 
 /// Splits `pattern$modifiers`. For `/regex/$modifiers` the split is at the last `/$`, since a
@@ -229,7 +282,10 @@ enum PatternSpec<'a> {
 }
 
 fn parse_pattern(pattern: &str, list_subdomains: bool) -> Result<PatternSpec<'_>, RuleError> {
-    let bad = |reason| RuleError::BadPattern { pattern: pattern.to_string(), reason };
+    let bad = |reason| RuleError::BadPattern {
+        pattern: pattern.to_string(),
+        reason,
+    };
     if let Some(src) = pattern.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
         if src.is_empty() {
             return Err(bad("is an empty regular expression"));
@@ -256,26 +312,48 @@ fn parse_pattern(pattern: &str, list_subdomains: bool) -> Result<PatternSpec<'_>
         return Err(bad("matches no name; write ||example.org^ or *"));
     }
     if body.contains(['^', '|']) {
-        return Err(bad("has '^' or '|' inside; in host names they may only end the pattern"));
+        return Err(bad(
+            "has '^' or '|' inside; in host names they may only end the pattern",
+        ));
     }
     if !body.contains('*') {
         match (anchor, to_end) {
-            (Anchor::Domain, true) => return Ok(PatternSpec::Domain { name: body, subdomains: true }),
-            (Anchor::Start, true) => return Ok(PatternSpec::Domain { name: body, subdomains: false }),
+            (Anchor::Domain, true) => {
+                return Ok(PatternSpec::Domain {
+                    name: body,
+                    subdomains: true,
+                });
+            }
+            (Anchor::Start, true) => {
+                return Ok(PatternSpec::Domain {
+                    name: body,
+                    subdomains: false,
+                });
+            }
             (Anchor::None, false) => {
-                return Ok(PatternSpec::Domain { name: body, subdomains: list_subdomains });
+                return Ok(PatternSpec::Domain {
+                    name: body,
+                    subdomains: list_subdomains,
+                });
             }
             _ => {}
         }
     }
     let body = body.to_ascii_lowercase();
-    if let Some(c) = body.chars().find(|&c| !(c == '*' || (c.is_ascii() && is_name_byte(c as u8)))) {
+    if let Some(c) = body
+        .chars()
+        .find(|&c| !(c == '*' || (c.is_ascii() && is_name_byte(c as u8))))
+    {
         return Err(RuleError::BadName {
             name: body.clone(),
             reason: crate::name::NameError::BadChar(c),
         });
     }
-    Ok(PatternSpec::Wildcard(Wildcard { anchor, body, to_end }))
+    Ok(PatternSpec::Wildcard(Wildcard {
+        anchor,
+        body,
+        to_end,
+    }))
 }
 
 #[cfg(test)]
@@ -284,7 +362,9 @@ mod tests {
     use crate::rule::{Rewrite, TypeFilter};
 
     fn rule(line: &str) -> Rule {
-        parse_line(line, false).unwrap_or_else(|e| panic!("{line}: {e}")).expect("a rule")
+        parse_line(line, false)
+            .unwrap_or_else(|e| panic!("{line}: {e}"))
+            .expect("a rule")
     }
 
     fn domain(r: &Rule) -> (&str, bool) {
@@ -309,7 +389,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(rule("::1 a.example").pattern, Pattern::Hosts(_)));
-        assert!(matches!(rule("127.0.0.1\ta.example  ").pattern, Pattern::Hosts(_)));
+        assert!(matches!(
+            rule("127.0.0.1\ta.example  ").pattern,
+            Pattern::Hosts(_)
+        ));
         for local in [
             "127.0.0.1 localhost",
             "::1 ip6-localhost ip6-loopback",
@@ -319,8 +402,14 @@ mod tests {
         ] {
             assert!(parse_line(local, false).unwrap().is_none(), "{local}");
         }
-        assert_eq!(parse_line("0.0.0.0", false).unwrap_err(), RuleError::HostsWithoutName);
-        assert!(matches!(parse_line("0.0.0.0 good.com bad/name", false), Err(RuleError::BadName { .. })));
+        assert_eq!(
+            parse_line("0.0.0.0", false).unwrap_err(),
+            RuleError::HostsWithoutName
+        );
+        assert!(matches!(
+            parse_line("0.0.0.0 good.com bad/name", false),
+            Err(RuleError::BadName { .. })
+        ));
     }
 
     #[test]
@@ -330,8 +419,14 @@ mod tests {
         let r = parse_line("example.com # note", false).unwrap().unwrap();
         assert_eq!(domain(&r), ("example.com", false));
         assert!(parse_line("localhost", true).unwrap().is_none());
-        assert!(matches!(parse_line("two words", true), Err(RuleError::Unexpected(_))));
-        assert!(matches!(parse_line("bad,name.com", true), Err(RuleError::BadName { .. })));
+        assert!(matches!(
+            parse_line("two words", true),
+            Err(RuleError::Unexpected(_))
+        ));
+        assert!(matches!(
+            parse_line("bad,name.com", true),
+            Err(RuleError::BadName { .. })
+        ));
     }
 
     #[test]
@@ -352,15 +447,26 @@ mod tests {
     fn wildcards_and_regex() {
         match rule("||admicro*.vcmedia.vn^").pattern {
             Pattern::Wildcard(w) => {
-                assert_eq!((w.anchor, w.body.as_str(), w.to_end), (Anchor::Domain, "admicro*.vcmedia.vn", true))
+                assert_eq!(
+                    (w.anchor, w.body.as_str(), w.to_end),
+                    (Anchor::Domain, "admicro*.vcmedia.vn", true)
+                )
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(rule("||example.org").pattern, Pattern::Wildcard(_)));
+        assert!(matches!(
+            rule("||example.org").pattern,
+            Pattern::Wildcard(_)
+        ));
         assert!(matches!(rule("example.org^").pattern, Pattern::Wildcard(_)));
-        assert!(matches!(rule("*$denyallow=com|net").pattern, Pattern::Wildcard(_)));
+        assert!(matches!(
+            rule("*$denyallow=com|net").pattern,
+            Pattern::Wildcard(_)
+        ));
         match rule(r"/^ad[0-9]+\.example\.com$/$important").pattern {
-            Pattern::Regex(re) => assert!(re.is_match("ad42.example.com") && !re.is_match("ad.example.com")),
+            Pattern::Regex(re) => {
+                assert!(re.is_match("ad42.example.com") && !re.is_match("ad.example.com"))
+            }
             other => panic!("{other:?}"),
         }
         let r = rule(r"/(ads|track)\./");
@@ -371,35 +477,58 @@ mod tests {
     fn modifiers_make_complex_rules() {
         let r = rule("||example.org^$dnstype=AAAA,important");
         assert_eq!(domain(&r), ("example.org", true));
-        assert_eq!(r.modifiers.dnstype, Some(TypeFilter { allowed: vec![28], excluded: vec![] }));
+        assert_eq!(
+            r.modifiers.dnstype,
+            Some(TypeFilter {
+                allowed: vec![28],
+                excluded: vec![]
+            })
+        );
         let r = rule("|example.org^$dnsrewrite=NOERROR;CNAME;x.org");
         assert_eq!(
             r.modifiers.dnsrewrite,
             Some(RewriteModifier::Value(Rewrite::Cname("x.org".into())))
         );
-        assert_eq!(domain(&rule("example.org$important")), ("example.org", false));
+        assert_eq!(
+            domain(&rule("example.org$important")),
+            ("example.org", false)
+        );
     }
 
     #[test]
     fn invalid_adguard_lines() {
-        let cases: &[(&str, fn(&RuleError) -> bool)] = &[
-            ("||example.org^$third-party", |e| matches!(e, RuleError::UnknownModifier(_))),
-            ("||example.org^$", |e| matches!(e, RuleError::BadPattern { .. })),
+        type Expect = fn(&RuleError) -> bool;
+        let cases: &[(&str, Expect)] = &[
+            ("||example.org^$third-party", |e| {
+                matches!(e, RuleError::UnknownModifier(_))
+            }),
+            ("||example.org^$", |e| {
+                matches!(e, RuleError::BadPattern { .. })
+            }),
             ("||^", |e| matches!(e, RuleError::BadPattern { .. })),
             ("||a^b.com^", |e| matches!(e, RuleError::BadPattern { .. })),
             ("/unclosed", |e| matches!(e, RuleError::BadPattern { .. })),
             ("/a(b/", |e| matches!(e, RuleError::BadRegex(_))),
             ("||exa mple.org^", |e| matches!(e, RuleError::Unexpected(_))),
-            ("||ex!ample.org^", |e| matches!(e, RuleError::BadName { .. })),
-            ("||ads*.ex@mple.org^", |e| matches!(e, RuleError::BadName { .. })),
-            ("||example.org^$dnsrewrite", |e| matches!(e, RuleError::BadModifier { .. })),
+            ("||ex!ample.org^", |e| {
+                matches!(e, RuleError::BadName { .. })
+            }),
+            ("||ads*.ex@mple.org^", |e| {
+                matches!(e, RuleError::BadName { .. })
+            }),
+            ("||example.org^$dnsrewrite", |e| {
+                matches!(e, RuleError::BadModifier { .. })
+            }),
         ];
         for (line, expected) in cases {
             let err = parse_line(line, false).expect_err(line);
             assert!(expected(&err), "{line}: {err:?}");
         }
         let long = format!("||{}.com^", "a".repeat(MAX_LINE_LEN));
-        assert!(matches!(parse_line(&long, false), Err(RuleError::TooLong(_))));
+        assert!(matches!(
+            parse_line(&long, false),
+            Err(RuleError::TooLong(_))
+        ));
     }
 
     #[test]
@@ -408,6 +537,9 @@ mod tests {
             rule("@@||Example.org^$dnstype=~CNAME|A,important").to_string(),
             "@@||example.org^$important,dnstype=A|~CNAME"
         );
-        assert_eq!(rule("||example.org^$badfilter").to_string(), "||example.org^");
+        assert_eq!(
+            rule("||example.org^$badfilter").to_string(),
+            "||example.org^"
+        );
     }
 }

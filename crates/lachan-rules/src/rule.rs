@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
+use crate::modifiers::TypeName;
 use crate::wildcard::Wildcard;
 
 /// One parsed rule line.
@@ -15,6 +16,19 @@ pub struct Rule {
     pub exception: bool,
     /// Modifiers after `$`.
     pub modifiers: Modifiers,
+}
+
+impl Rule {
+    /// The domain the compact index files this rule under: its name for a domain rule, the
+    /// [`Wildcard`]'s key domain for most wildcards; `None` for regexes and wildcards that any
+    /// name may match, which are tested against every query.
+    pub(crate) fn index_key(&self) -> Option<&str> {
+        match &self.pattern {
+            Pattern::Domain { name, .. } => Some(name),
+            Pattern::Wildcard(w) => w.key_domain(),
+            Pattern::Hosts(_) | Pattern::Regex(_) => None,
+        }
+    }
 }
 
 /// Which names a rule matches.
@@ -76,7 +90,8 @@ pub struct TypeFilter {
 impl TypeFilter {
     /// Whether a query of type `qtype` passes the filter.
     pub fn accepts(&self, qtype: u16) -> bool {
-        !self.excluded.contains(&qtype) && (self.allowed.is_empty() || self.allowed.contains(&qtype))
+        !self.excluded.contains(&qtype)
+            && (self.allowed.is_empty() || self.allowed.contains(&qtype))
     }
 }
 
@@ -94,7 +109,8 @@ impl ClientFilter {
     pub fn accepts(&self, ip: IpAddr, name: Option<&str>) -> bool {
         let ip = ip.to_canonical();
         let hit = |c: &ClientId| c.matches(ip, name);
-        !self.excluded.iter().any(hit) && (self.included.is_empty() || self.included.iter().any(hit))
+        !self.excluded.iter().any(hit)
+            && (self.included.is_empty() || self.included.iter().any(hit))
     }
 }
 
@@ -195,7 +211,10 @@ fn write_alternatives<T: fmt::Display>(
     included: &[T],
     excluded: &[T],
 ) -> fmt::Result {
-    let all = included.iter().map(|v| (false, v)).chain(excluded.iter().map(|v| (true, v)));
+    let all = included
+        .iter()
+        .map(|v| (false, v))
+        .chain(excluded.iter().map(|v| (true, v)));
     for (i, (negated, v)) in all.enumerate() {
         if i > 0 {
             f.write_str("|")?;
@@ -225,7 +244,8 @@ impl fmt::Display for Modifiers {
         if let Some(t) = &self.dnstype {
             next(f)?;
             f.write_str("dnstype=")?;
-            write_alternatives(f, &t.allowed, &t.excluded)?;
+            let names = |v: &[u16]| v.iter().map(|&t| TypeName(t)).collect::<Vec<_>>();
+            write_alternatives(f, &names(&t.allowed), &names(&t.excluded))?;
         }
         if let Some(c) = &self.client {
             next(f)?;
@@ -259,8 +279,14 @@ impl fmt::Display for Rule {
         }
         match &self.pattern {
             Pattern::Hosts(names) => write!(f, "0.0.0.0 {}", names.join(" "))?,
-            Pattern::Domain { name, subdomains: true } => write!(f, "||{name}^")?,
-            Pattern::Domain { name, subdomains: false } => write!(f, "|{name}^")?,
+            Pattern::Domain {
+                name,
+                subdomains: true,
+            } => write!(f, "||{name}^")?,
+            Pattern::Domain {
+                name,
+                subdomains: false,
+            } => write!(f, "|{name}^")?,
             Pattern::Wildcard(w) => write!(f, "{w}")?,
             Pattern::Regex(r) => write!(f, "/{}/", r.as_str())?,
         }
@@ -277,7 +303,10 @@ mod tests {
     use super::*;
 
     fn net(s: &str, prefix: u8) -> ClientId {
-        ClientId::Net { addr: s.parse().unwrap(), prefix }
+        ClientId::Net {
+            addr: s.parse().unwrap(),
+            prefix,
+        }
     }
 
     #[test]
@@ -292,22 +321,37 @@ mod tests {
         assert!(f.accepts(ip("::ffff:192.168.0.9"), None));
         assert!(!f.accepts(ip("192.168.0.7"), Some("Kids")));
         assert!(!f.accepts(ip("10.0.0.1"), Some("Mom")));
-        let only_excluded = ClientFilter { included: vec![], excluded: vec![ClientId::Name("Mom".into())] };
+        let only_excluded = ClientFilter {
+            included: vec![],
+            excluded: vec![ClientId::Name("Mom".into())],
+        };
         assert!(only_excluded.accepts(ip("10.0.0.1"), None));
         assert!(!only_excluded.accepts(ip("10.0.0.1"), Some("Mom")));
-        let v6 = ClientFilter { included: vec![net("2001:db8::", 32)], excluded: vec![] };
+        let v6 = ClientFilter {
+            included: vec![net("2001:db8::", 32)],
+            excluded: vec![],
+        };
         assert!(v6.accepts(ip("2001:db8::1"), None));
         assert!(!v6.accepts(ip("2001:db9::1"), None));
-        let any = ClientFilter { included: vec![net("0.0.0.0", 0)], excluded: vec![] };
+        let any = ClientFilter {
+            included: vec![net("0.0.0.0", 0)],
+            excluded: vec![],
+        };
         assert!(any.accepts(ip("8.8.8.8"), None));
     }
 
     #[test]
     fn type_filter_semantics() {
-        let f = TypeFilter { allowed: vec![1, 28], excluded: vec![5] };
+        let f = TypeFilter {
+            allowed: vec![1, 28],
+            excluded: vec![5],
+        };
         assert!(f.accepts(1) && f.accepts(28));
         assert!(!f.accepts(5) && !f.accepts(65));
-        let not_cname = TypeFilter { allowed: vec![], excluded: vec![5] };
+        let not_cname = TypeFilter {
+            allowed: vec![],
+            excluded: vec![5],
+        };
         assert!(not_cname.accepts(65) && !not_cname.accepts(5));
     }
 }

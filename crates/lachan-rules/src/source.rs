@@ -68,14 +68,25 @@ pub struct ListReport {
 
 impl ListReport {
     pub(crate) fn new(id: ListId) -> Self {
-        ListReport { id, rules: 0, invalid: 0, errors: Vec::new(), io_error: None }
+        ListReport {
+            id,
+            rules: 0,
+            invalid: 0,
+            errors: Vec::new(),
+            io_error: None,
+        }
     }
 
     pub(crate) fn refuse(&mut self, line: u32, text: &[u8], err: &RuleError) {
         self.invalid += 1;
         if self.errors.len() < MAX_REPORTED_ERRORS {
-            let text = String::from_utf8_lossy(&text[..text.len().min(MAX_REPORTED_TEXT)]).into_owned();
-            self.errors.push(LineError { line, text, reason: err.to_string() });
+            let text =
+                String::from_utf8_lossy(&text[..text.len().min(MAX_REPORTED_TEXT)]).into_owned();
+            self.errors.push(LineError {
+                line,
+                text,
+                reason: err.to_string(),
+            });
         }
     }
 }
@@ -84,7 +95,9 @@ impl ListSource {
     /// Opens the source for streaming.
     pub(crate) fn open(&self) -> io::Result<Box<dyn BufRead + '_>> {
         Ok(match self {
-            ListSource::File(path) => Box::new(BufReader::with_capacity(64 * 1024, File::open(path)?)),
+            ListSource::File(path) => {
+                Box::new(BufReader::with_capacity(64 * 1024, File::open(path)?))
+            }
             ListSource::Text(text) => Box::new(text.as_bytes()),
         })
     }
@@ -116,7 +129,11 @@ pub(crate) struct LineReader<R> {
 
 impl<R: BufRead> LineReader<R> {
     pub fn new(inner: R) -> Self {
-        LineReader { inner, buf: Vec::with_capacity(256), line_no: 0 }
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(256),
+            line_no: 0,
+        }
     }
 
     /// The next line with its 1-based number, or `None` at the end.
@@ -137,7 +154,7 @@ impl<R: BufRead> LineReader<R> {
                 break;
             }
             seen = true;
-            let newline = avail.iter().position(|&b| b == b'\n');
+            let newline = memchr::memchr(b'\n', avail);
             let chunk = &avail[..newline.unwrap_or(avail.len())];
             let room = (MAX_LINE_LEN + 1).saturating_sub(self.buf.len());
             self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -189,7 +206,12 @@ mod tests {
         let got = lines(b"a\r\nb\n\nc");
         assert_eq!(
             got,
-            vec![(1, Ok("a".into())), (2, Ok("b".into())), (3, Ok(String::new())), (4, Ok("c".into()))]
+            vec![
+                (1, Ok("a".into())),
+                (2, Ok("b".into())),
+                (3, Ok(String::new())),
+                (4, Ok("c".into()))
+            ]
         );
         assert!(lines(b"").is_empty());
     }

@@ -43,8 +43,8 @@ pub async fn show(
     }
     let tz = jiff::tz::TimeZone::system();
     println!(
-        "{:<19}  {:<22}  {:<10}  {:<11}  {:<5}  {}",
-        "TIME", "CLIENT", "PROFILE", "DECISION", "TYPE", "NAME"
+        "{:<19}  {:<22}  {:<10}  {:<11}  {:<5}  NAME",
+        "TIME", "CLIENT", "PROFILE", "DECISION", "TYPE"
     );
     for e in &events {
         let time = jiff::Timestamp::from_millisecond(e.time_ms)

@@ -238,7 +238,10 @@ block = ["adult", "gambling"]
 
     // Reload without a restart: the profile gains a deny rule, and the list's next download
     // fails, so its last good copy must stay in force.
-    assert_eq!(first_address(&ask(server, "game-portal.test.")).as_deref(), Some("192.0.2.1"));
+    assert_eq!(
+        first_address(&ask(server, "game-portal.test.")).as_deref(),
+        Some("192.0.2.1")
+    );
     failing.store(true, Ordering::SeqCst);
     let edited = std::fs::read_to_string(&config).unwrap().replace(
         "block = [\"adult\", \"gambling\"]",
@@ -246,13 +249,25 @@ block = ["adult", "gambling"]
     );
     std::fs::write(&config, edited).unwrap();
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while first_address(&ask(server, "game-portal.test.")).as_deref() != Some("0.0.0.0") {
-        assert!(Instant::now() < deadline, "the new deny rule never took effect");
+        assert!(
+            Instant::now() < deadline,
+            "the new deny rule never took effect"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(first_address(&ask(server, "casino-online.test.")).as_deref(), Some("0.0.0.0"));
+    assert_eq!(
+        first_address(&ask(server, "casino-online.test.")).as_deref(),
+        Some("0.0.0.0")
+    );
     stop(child);
 
     // Nothing acknowledged is lost: every query answered is in the log after SIGTERM.
@@ -273,7 +288,10 @@ block = ["adult", "gambling"]
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let count = |name: &str, decision: &str| {
-        lines.iter().filter(|e| e["name"] == name && e["decision"] == decision).count()
+        lines
+            .iter()
+            .filter(|e| e["name"] == name && e["decision"] == decision)
+            .count()
     };
     assert_eq!(count("homework.example", "allowed"), 1, "{lines:?}");
     assert_eq!(count("www.casino-online.test", "blocked"), 1);

@@ -158,6 +158,19 @@ pub async fn gateway(
     upstreams: Vec<SocketAddr>,
     options: ResolverOptions,
 ) -> Gateway {
+    let listen = ListenOptions {
+        udp_workers: 2,
+        ..ListenOptions::default()
+    };
+    gateway_with(config, upstreams, options, listen).await
+}
+
+pub async fn gateway_with(
+    config: FilterConfig,
+    upstreams: Vec<SocketAddr>,
+    options: ResolverOptions,
+    listen: ListenOptions,
+) -> Gateway {
     let (filter, reports) = lachan_dns::Filter::new(&config).expect("valid filter config");
     for r in &reports {
         assert!(
@@ -183,14 +196,7 @@ pub async fn gateway(
         options,
         Arc::new(NoSink),
     ));
-    let bound = lachan_dns::bind(
-        &["127.0.0.1:0".parse().unwrap()],
-        ListenOptions {
-            udp_workers: 2,
-            ..ListenOptions::default()
-        },
-    )
-    .unwrap();
+    let bound = lachan_dns::bind(&["127.0.0.1:0".parse().unwrap()], listen).unwrap();
     let addr = bound.local_addrs()[0];
     let stop = CancellationToken::new();
     let mut tasks = bound.serve(resolver.clone(), stop.clone());
