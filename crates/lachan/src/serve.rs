@@ -60,6 +60,7 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     let filter_config = app::filter_config(&store, &setup).await?;
     let (filter, reports) = Filter::new(&filter_config)?;
     record_reports(&store, &reports).await;
+    let list_lines = list_lines(&filter_config, &reports);
     let filter = Arc::new(filter);
     let forwarder = app::forwarder(&setup.config)?;
     let dns = &setup.config.dns;
@@ -101,7 +102,13 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     let addrs = bound.local_addrs().to_vec();
     let shutdown = CancellationToken::new();
     let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
-    print_banner(&setup, &addrs, filter.rule_count(), started.elapsed());
+    print_banner(
+        &setup,
+        &addrs,
+        &list_lines,
+        filter.rule_count(),
+        started.elapsed(),
+    );
 
     let retention = lachan_store::spawn_retention(
         store.clone(),
@@ -173,6 +180,7 @@ async fn reload(setup: &Setup, store: &Store, filter: &Filter, from_file: bool) 
 async fn refresh_lists(setup: &Setup, store: &Store, force: bool) {
     let Ok(all) = store.lists().await else { return };
     for list in setup.due_downloads(&all, force) {
+        println!("Downloading list '{}' from {}", list.name, list.source);
         let data_dir = setup.data_dir.clone();
         let job = list.clone();
         let outcome = tokio::task::spawn_blocking(move || {
@@ -253,7 +261,42 @@ fn spawn_neighbour_refresh(
     })
 }
 
-fn print_banner(setup: &Setup, addrs: &[std::net::SocketAddr], rules: usize, took: Duration) {
+/// One line per list: what it blocks and how many rules it gave.
+fn list_lines(
+    config: &lachan_dns::FilterConfig,
+    reports: &[lachan_dns::filter::NamedReport],
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for list in &config.lists {
+        let Some(r) = reports.iter().find(|r| r.name == list.name) else {
+            continue;
+        };
+        let state = match &r.report.io_error {
+            Some(error) => format!("unreadable: {error}"),
+            None if r.report.rules == 0 => "empty (no download yet?)".to_string(),
+            None if r.report.invalid > 0 => {
+                format!(
+                    "{} rules, {} invalid lines skipped",
+                    r.report.rules, r.report.invalid
+                )
+            }
+            None => format!("{} rules", r.report.rules),
+        };
+        lines.push(format!(
+            "  List: {} [{}] — {state}",
+            list.name, list.category
+        ));
+    }
+    lines
+}
+
+fn print_banner(
+    setup: &Setup,
+    addrs: &[std::net::SocketAddr],
+    lists: &[String],
+    rules: usize,
+    took: Duration,
+) {
     println!(
         "Lachan is running (rules: {rules}, ready in {:.2} s)",
         took.as_secs_f64()
@@ -262,6 +305,9 @@ fn print_banner(setup: &Setup, addrs: &[std::net::SocketAddr], rules: usize, too
         println!("  DNS:  {addr} (UDP and TCP)");
     }
     println!("  Data: {}", setup.data_dir.display());
+    for line in lists {
+        println!("{line}");
+    }
     if let Some(first) = addrs.first() {
         println!(
             "  Try:  dig @{} -p {} example.com   — then set this machine's address as the DNS server of a device or the router",
