@@ -3,7 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use lachan_policy::Category;
+
 use serde::{Deserialize, Serialize};
 
 /// How a query was answered.
@@ -92,11 +96,12 @@ pub struct QueryEvent {
     /// When it was answered, in milliseconds since the Unix epoch.
     pub time_ms: i64,
     /// The client's IP address; `None` when clients are anonymised.
-    pub client_ip: Option<String>,
-    /// The name of the configured client it came from, if identified.
-    pub client_name: Option<String>,
+    pub client_ip: Option<IpAddr>,
+    /// The name of the configured client it came from, if identified (shared, not copied, on
+    /// the answer path).
+    pub client_name: Option<Arc<str>>,
     /// The profile applied.
-    pub profile: String,
+    pub profile: Arc<str>,
     /// The queried name.
     pub name: String,
     /// The query type (1 = A, 28 = AAAA, ...).
@@ -108,7 +113,7 @@ pub struct QueryEvent {
     /// The rule that decided: "list-name:line" or a custom rule's text.
     pub rule: Option<String>,
     /// The upstream that answered, if one did.
-    pub upstream: Option<String>,
+    pub upstream: Option<Arc<str>>,
     /// How long the upstream took, in milliseconds.
     pub upstream_ms: Option<u32>,
 }

@@ -1,5 +1,7 @@
 //! The query log table: batch inserts, filtered reads and pruning.
 
+use std::sync::Arc;
+
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::codec::{narrow, parse};
@@ -52,9 +54,9 @@ impl Store {
             );
             sql.push_values(chunk, |mut row, e| {
                 row.push_bind(e.time_ms)
-                    .push_bind(e.client_ip.as_deref())
+                    .push_bind(e.client_ip.map(|ip| ip.to_string()))
                     .push_bind(e.client_name.as_deref())
-                    .push_bind(e.profile.as_str())
+                    .push_bind(&*e.profile)
                     .push_bind(e.name.as_str())
                     .push_bind(i64::from(e.qtype))
                     .push_bind(e.decision.as_str())
@@ -151,9 +153,13 @@ fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<QueryEvent, StoreErro
     let upstream_ms: Option<i64> = row.try_get("upstream_ms")?;
     Ok(QueryEvent {
         time_ms: row.try_get("time_ms")?,
-        client_ip: row.try_get("client_ip")?,
-        client_name: row.try_get("client_name")?,
-        profile: row.try_get("profile")?,
+        client_ip: row
+            .try_get::<Option<String>, _>("client_ip")?
+            .and_then(|ip| ip.parse().ok()),
+        client_name: row
+            .try_get::<Option<String>, _>("client_name")?
+            .map(Arc::from),
+        profile: Arc::from(row.try_get::<String, _>("profile")?),
         name: row.try_get("name")?,
         qtype: narrow("query_log", "qtype", row.try_get("qtype")?)?,
         decision: parse("query_log", "decision", row.try_get("decision")?)?,
@@ -161,7 +167,7 @@ fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<QueryEvent, StoreErro
             .map(|name| parse("query_log", "category", name))
             .transpose()?,
         rule: row.try_get("rule")?,
-        upstream: row.try_get("upstream")?,
+        upstream: row.try_get::<Option<String>, _>("upstream")?.map(Arc::from),
         upstream_ms: upstream_ms
             .map(|ms| narrow("query_log", "upstream_ms", ms))
             .transpose()?,

@@ -1,5 +1,6 @@
 //! Per-minute usage counters: aggregated in memory per batch of events, read back by period.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use lachan_policy::Category;
@@ -57,21 +58,21 @@ pub struct UsageRow {
 }
 
 /// The counters a batch of events adds, keyed by (minute start, client, profile, category).
-pub(crate) type UsageDelta<'a> = HashMap<(i64, &'a str, &'a str, &'static str), (i64, i64)>;
+pub(crate) type UsageDelta<'a> = HashMap<(i64, Cow<'a, str>, &'a str, &'static str), (i64, i64)>;
 
 /// Sums `events` per minute, client, profile and category.
 pub(crate) fn aggregate(events: &[QueryEvent]) -> UsageDelta<'_> {
     let mut delta = UsageDelta::new();
     for event in events {
-        let client = event
-            .client_name
-            .as_deref()
-            .or(event.client_ip.as_deref())
-            .unwrap_or("");
+        let client: Cow<'_, str> = match (&event.client_name, event.client_ip) {
+            (Some(name), _) => Cow::Borrowed(name),
+            (None, Some(ip)) => Cow::Owned(ip.to_string()),
+            (None, None) => Cow::Borrowed(""),
+        };
         let category = event.category.map_or("", Category::as_str);
         let minute = event.time_ms.div_euclid(MINUTE_MS) * MINUTE_MS;
         let counts = delta
-            .entry((minute, client, event.profile.as_str(), category))
+            .entry((minute, client, &*event.profile, category))
             .or_default();
         counts.0 += 1;
         counts.1 += i64::from(event.decision.is_blocked());
@@ -91,7 +92,7 @@ pub(crate) async fn add_usage(
         );
         sql.push_values(chunk, |mut row, (key, counts)| {
             row.push_bind(key.0)
-                .push_bind(key.1)
+                .push_bind(&*key.1)
                 .push_bind(key.2)
                 .push_bind(key.3)
                 .push_bind(counts.0)

@@ -165,14 +165,15 @@ async fn usage_counters_sum_across_batches_and_minutes() {
     for e in &events {
         let client = e
             .client_name
-            .clone()
-            .or(e.client_ip.clone())
+            .as_deref()
+            .map(str::to_string)
+            .or(e.client_ip.map(|ip| ip.to_string()))
             .unwrap_or_default();
         let category = e.category.map(|c| c.to_string()).unwrap_or_default();
         let key = (
             e.time_ms / 60_000 * 60_000,
             client,
-            e.profile.clone(),
+            e.profile.to_string(),
             category,
         );
         let counts = expected.entry(key).or_default();

@@ -25,9 +25,9 @@ pub async fn show(
     if as_json {
         for e in &events {
             let line = serde_json::json!({
-                "time_ms": e.time_ms, "client_ip": e.client_ip, "client_name": e.client_name,
-                "profile": e.profile, "name": e.name, "qtype": e.qtype, "decision": e.decision.as_str(),
-                "category": e.category.map(|c| c.as_str()), "rule": e.rule, "upstream": e.upstream,
+                "time_ms": e.time_ms, "client_ip": e.client_ip.map(|ip| ip.to_string()), "client_name": e.client_name.as_deref(),
+                "profile": &*e.profile, "name": e.name, "qtype": e.qtype, "decision": e.decision.as_str(),
+                "category": e.category.map(|c| c.as_str()), "rule": e.rule, "upstream": e.upstream.as_deref(),
                 "upstream_ms": e.upstream_ms,
             });
             println!("{line}");
@@ -56,8 +56,9 @@ pub async fn show(
             .unwrap_or_default();
         let client = e
             .client_name
-            .clone()
-            .or_else(|| e.client_ip.clone())
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| e.client_ip.map(|ip| ip.to_string()))
             .unwrap_or_else(|| "-".into());
         let why = match (&e.category, &e.rule) {
             (Some(c), Some(r)) => format!("  [{c}: {r}]"),

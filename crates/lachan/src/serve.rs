@@ -36,15 +36,15 @@ impl QuerySink for StoreSink {
                 .time
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64),
-            client_ip: Some(r.client_ip.to_string()),
-            client_name: r.client_name.map(|n| n.to_string()),
-            profile: r.profile.to_string(),
+            client_ip: Some(r.client_ip),
+            client_name: r.client_name,
+            profile: r.profile,
             name: r.name,
             qtype: r.qtype,
             decision,
             category: r.category,
             rule: r.rule,
-            upstream: r.upstream.map(|u| u.to_string()),
+            upstream: r.upstream,
             upstream_ms: r
                 .upstream_rtt
                 .map(|d| d.as_millis().min(u128::from(u32::MAX)) as u32),

@@ -4,6 +4,7 @@
 
 use lachan_policy::Category;
 use lachan_store::{Decision, QueryEvent};
+use std::sync::Arc;
 
 const BLOCKLISTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -60,15 +61,15 @@ pub fn traffic(count: usize, start_ms: i64, step_ms: i64) -> Vec<QueryEvent> {
             };
             QueryEvent {
                 time_ms: start_ms + i as i64 * step_ms,
-                client_ip: Some(ip.to_string()),
-                client_name: client_name.map(str::to_string),
-                profile: "child".to_string(),
+                client_ip: Some(ip.parse().expect("test addresses are valid")),
+                client_name: client_name.map(Arc::from),
+                profile: Arc::from("child"),
                 name: name.clone(),
                 qtype: if i % 2 == 0 { 1 } else { 28 },
                 decision,
                 category: Some(*category),
                 rule: blocked.then(|| format!("hostsvn-{category}:{}", i % 1000 + 1)),
-                upstream: (decision == Decision::Allowed).then(|| "1.1.1.1:53".to_string()),
+                upstream: (decision == Decision::Allowed).then(|| Arc::from("1.1.1.1:53")),
                 upstream_ms: (decision == Decision::Allowed).then_some(12 + (i % 30) as u32),
             }
         })
