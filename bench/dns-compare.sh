@@ -3,14 +3,16 @@
 # blocklist, same local upstream, same query sets, in one run. Method: shared/BASELINES.md.
 #
 # Usage: bench/dns-compare.sh [--quick] [--duration S] [--work-dir DIR] [--lachan PATH]
-#                             [--servers unbound,dnsmasq,lachan] [--no-percentiles] [--data DIR]
+#                             [--servers unbound,dnsmasq,lachan,lachan-nolog] [--no-percentiles] [--data DIR]
 #
 #   --quick            3 s per query set (smoke test) instead of 20 s
 #   --duration S       seconds per query set (default 20)
 #   --work-dir DIR     lists, query sets, logs and results (default /tmp/lachan-bench)
 #   --lachan PATH      Lachan binary (default $CARGO_TARGET_DIR/release/lachan, CARGO_TARGET_DIR
 #                      defaulting to /work/target); skipped with a message if missing or not starting
-#   --servers LIST     comma-separated subset of unbound,dnsmasq,lachan (default all three)
+#   --servers LIST     comma-separated subset of unbound,dnsmasq,lachan,lachan-nolog (default all
+#                      four; lachan-nolog is Lachan with its query log off, as Unbound and dnsmasq
+#                      log nothing)
 #   --no-percentiles   run dnsperf without -v (no p50/p99; avg/min/max still reported)
 #   --data DIR         blocklist folder (default <repo>/../shared/data/blocklists)
 #
@@ -26,7 +28,7 @@ REPO=$(cd "$HERE/.." && pwd)
 DATA="$REPO/../shared/data/blocklists"
 WORK=/tmp/lachan-bench
 DURATION=20
-SERVERS=unbound,dnsmasq,lachan
+SERVERS=unbound,dnsmasq,lachan,lachan-nolog
 LACHAN_BIN="${CARGO_TARGET_DIR:-/work/target}/release/lachan"
 PERCENTILES=1
 RULES=1000000
@@ -54,7 +56,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "--duration must be a whole number of seconds, got '$DURATION'"
 for s in ${SERVERS//,/ }; do
-    case "$s" in unbound|dnsmasq|lachan) ;; *) die "--servers: unknown server '$s' (use unbound,dnsmasq,lachan)" ;; esac
+    case "$s" in unbound|dnsmasq|lachan|lachan-nolog) ;; *) die "--servers: unknown server '$s' (use unbound,dnsmasq,lachan,lachan-nolog)" ;; esac
 done
 [ -d "$DATA" ] || die "blocklist folder $DATA not found; pass --data DIR"
 WORK=$(mkdir -p "$WORK" && cd "$WORK" && pwd)
@@ -223,9 +225,10 @@ launch() {
                 --server="127.0.0.1#$UP_PORT" --cache-size=20000 --pid-file="$WORK/dnsmasq-$mode.pid" \
                 --log-facility=-
             ;;
-        lachan)
+        lachan|lachan-nolog)
             list="$WORK/list-lachan.txt"; [ "$mode" = list ] || list="$WORK/list-empty.txt"
-            local conf="$WORK/lachan-$mode.toml" data="$WORK/lachan-data-$mode"
+            local conf="$WORK/$server-$mode.toml" data="$WORK/$server-data-$mode" log=true
+            [ "$server" = lachan ] || log=false
             rm -rf "$data"; mkdir -p "$data"
             cat > "$conf" <<EOF
 [dns]
@@ -245,7 +248,7 @@ block = ["adult"]
 [default]
 profile = "bench"
 [querylog]
-enabled = true
+enabled = $log
 EOF
             LACHAN_LOG="${LACHAN_LOG:-warn}" exec taskset -c "$SERVER_CORE" "$LACHAN_BIN" serve --config "$conf" --data-dir "$data"
             ;;
@@ -333,12 +336,12 @@ bench_server() {
 VERSIONS="dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2; exit}'), unbound $(unbound -V 2>/dev/null | awk '/^Version/ {print $2; exit}'), dnsmasq $(dnsmasq --version | awk 'NR==1 {print $3}')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for server in ${SERVERS//,/ }; do
-    if [ "$server" = lachan ]; then
+    if [ "${server%-nolog}" = lachan ]; then
         if [ ! -x "$LACHAN_BIN" ]; then
             say "Lachan skipped: no executable at $LACHAN_BIN (build it with: CARGO_TARGET_DIR=/work/target cargo build --release -p lachan, or pass --lachan PATH)"
             continue
         fi
-        VERSIONS="$VERSIONS, lachan $({ "$LACHAN_BIN" --version 2>/dev/null || true; } | awk '{print $NF; exit}')"
+        case "$VERSIONS" in *lachan*) ;; *) VERSIONS="$VERSIONS, lachan $({ "$LACHAN_BIN" --version 2>/dev/null || true; } | awk '{print $NF; exit}')" ;; esac
     fi
     bench_server "$server"
     [ -e "$RES/$server.json" ] || say "$server skipped: it did not start (see $LOGS/)"

@@ -10,7 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-SERVERS = [("unbound", "Unbound"), ("dnsmasq", "dnsmasq"), ("lachan", "Lachan")]
+SERVERS = [("unbound", "Unbound"), ("dnsmasq", "dnsmasq"), ("lachan", "Lachan"),
+           ("lachan-nolog", "Lachan, no query log")]
 SETS = [("blocked", "blocked"), ("cached", "cached allowed"), ("mix", "50/50 mix"),
         ("never", "never-seen (forwarding)")]
 
@@ -67,13 +68,14 @@ def ratio(a, b):
 
 def table(results: Path):
     """Header and body cells of the comparison table."""
-    header = ["one server core, 1M rules", "better", "Unbound", "dnsmasq", "Lachan",
-              "Lachan/Unbound", "Lachan/dnsmasq"]
+    header = ["one server core, 1M rules", "better"] + [name for _, name in SERVERS] + [
+        "Lachan/Unbound", "Lachan/dnsmasq", "no log/Unbound"]
     body = []
     for label, better, vals, fmt in rows(results):
         cells = [label, better]
         cells += ["–" if vals[s] is None else fmt.format(vals[s]) for s, _ in SERVERS]
-        cells += [ratio(vals["lachan"], vals["unbound"]), ratio(vals["lachan"], vals["dnsmasq"])]
+        cells += [ratio(vals["lachan"], vals["unbound"]), ratio(vals["lachan"], vals["dnsmasq"]),
+                  ratio(vals["lachan-nolog"], vals["unbound"])]
         body.append(cells)
     return header, body
 

@@ -190,7 +190,8 @@ fn read_question_name(buf: &[u8], mut at: usize) -> Result<(String, usize), Wire
         }
         push_label(&mut name, label);
         at += 1 + len;
-        if at - start > MAX_NAME_WIRE {
+        // The final zero byte counts too: with it, a name is at most 255 bytes.
+        if at - start >= MAX_NAME_WIRE {
             return Err(WireError::Malformed("name longer than 255 bytes"));
         }
     }
@@ -537,6 +538,25 @@ mod tests {
             bad[i] ^= 0xff;
             let _ = parse_query(&bad);
         }
+    }
+
+    fn question_with_labels(lengths: &[usize]) -> Vec<u8> {
+        let mut packet = vec![0x12, 0x34, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for &len in lengths {
+            packet.push(len as u8);
+            packet.extend(std::iter::repeat_n(b'a', len));
+        }
+        packet.extend_from_slice(&[0, 0, 1, 0, 1]);
+        packet
+    }
+
+    #[test]
+    fn names_are_at_most_255_bytes_with_the_final_zero() {
+        assert!(parse_query(&question_with_labels(&[63, 63, 63, 61])).is_ok());
+        assert_eq!(
+            parse_query(&question_with_labels(&[63, 63, 63, 62])),
+            Err(WireError::Malformed("name longer than 255 bytes"))
+        );
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl RuleIndex {
     /// Decides `q` with the rules of the lists in `active`: the winning rule, or `None` when no
     /// rule matches. Looks at the name and each parent domain; never allocates.
     pub fn check(&self, q: &Query, active: &ListMask) -> Option<Match> {
-        let mut buf = [0u8; MAX_NAME_LEN];
+        let mut buf = [0u8; MAX_QUERY_LEN];
         let name = query_name(q.name, &mut buf)?;
         let snap = self.snapshot.load();
         let mut v = Verdict::default();
@@ -196,11 +196,17 @@ fn total_size(inputs: &[ListInput]) -> u64 {
     inputs.iter().map(|i| i.source.size_hint()).sum()
 }
 
+/// The longest query name in presentation form: a 255-byte wire name whose every byte is
+/// written as a `\DDD` escape (four labels of 63, 63, 63 and 61 bytes, three dots). Names from
+/// the resolver can be longer than `MAX_NAME_LEN` (253) once escaped; cutting them off there
+/// would let a name under a blocked domain skip every rule.
+const MAX_QUERY_LEN: usize = 4 * 250 + 3;
+
 /// The query name without trailing dot, lowercased into `buf` when it has capitals; `None`
-/// for the root or an over-long name.
-fn query_name<'a>(name: &'a str, buf: &'a mut [u8; MAX_NAME_LEN]) -> Option<&'a str> {
+/// for the root or a name longer than any DNS name can be.
+fn query_name<'a>(name: &'a str, buf: &'a mut [u8; MAX_QUERY_LEN]) -> Option<&'a str> {
     let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > MAX_NAME_LEN {
+    if name.is_empty() || name.len() > MAX_QUERY_LEN {
         return None;
     }
     if !name.bytes().any(|b| b.is_ascii_uppercase()) {

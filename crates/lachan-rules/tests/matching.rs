@@ -510,3 +510,13 @@ fn garbage_lines_never_panic() {
         }
     }
 }
+
+#[test]
+fn escaped_names_longer_than_253_characters_are_still_checked() {
+    // A 61-byte label of NUL bytes is written "\000" x 61 by the resolver: 244 characters
+    // before the blocked parent domain, far over 253 in all, yet a valid 255-byte DNS name.
+    let (index, _) = build(&[text(1, false, "||casino.test^\n")]);
+    let name = format!("{}.casino.test", "\\000".repeat(61));
+    assert!(name.len() > 253);
+    assert_eq!(action(&index, &name), Some(Action::Block));
+}

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hickory_proto::op::Message;
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::wire::{self, Section};
@@ -163,6 +164,16 @@ impl Cache {
         let Some(entries) = &self.entries else {
             return;
         };
+        // Keep hickory-proto's re-encoding, never the upstream's own bytes: a compression
+        // pointer into the id or a TTL (legal, but odd) would be corrupted when those are
+        // patched on every hit.
+        let Some(reencoded) = Message::from_vec(response)
+            .ok()
+            .and_then(|m| m.to_vec().ok())
+        else {
+            return;
+        };
+        let response = reencoded.as_slice();
         let Some(walked) = wire::walk(response) else {
             return;
         };

@@ -240,8 +240,7 @@ impl Forwarder {
             Transport::Tls(dot) => dot.exchange(&outgoing, &expect, deadline).await?,
             Transport::Https(doh) => doh.exchange(outgoing, &expect, deadline).await?,
         };
-        check_answer(&reply)?;
-        Ok(reply)
+        check_answer(&reply)
     }
 }
 
@@ -259,10 +258,15 @@ fn built_once<T: Clone>(
 }
 
 /// Rejects answers that do not parse, and SERVFAIL / REFUSED (another upstream may do better).
-fn check_answer(reply: &[u8]) -> Result<(), FailureReason> {
+/// Returns the answer re-encoded by hickory-proto: an upstream may point a compression pointer
+/// into the header or a TTL, which Lachan later rewrites (the client's id, aged TTLs); in the
+/// re-encoding, pointers only ever target names.
+fn check_answer(reply: &[u8]) -> Result<Vec<u8>, FailureReason> {
     let message = Message::from_vec(reply).map_err(|e| FailureReason::Malformed(e.to_string()))?;
     match message.metadata.response_code {
         code @ (ResponseCode::ServFail | ResponseCode::Refused) => Err(FailureReason::Rcode(code)),
-        _ => Ok(()),
+        _ => message
+            .to_vec()
+            .map_err(|e| FailureReason::Malformed(e.to_string())),
     }
 }

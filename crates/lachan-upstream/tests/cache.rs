@@ -290,3 +290,29 @@ fn refreshed_answer_replaces_the_old_one() {
     assert_eq!(answer_ttls(&hit), vec![299]);
     assert_eq!(cache.len(), 1);
 }
+
+#[test]
+fn compression_pointers_into_patched_bytes_cannot_corrupt_hits() {
+    // An upstream answer whose record owner points at offset 1 (inside the id): legal wire
+    // format, but patching the id for a client would change the name it reads.
+    let mut question = Vec::new();
+    for label in ["example", "com"] {
+        question.push(label.len() as u8);
+        question.extend_from_slice(label.as_bytes());
+    }
+    question.extend_from_slice(&[0, 0, 1, 0, 1]);
+    let mut query = vec![0x3c, 0x00, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    query.extend_from_slice(&question);
+    let mut answer = vec![0x3c, 0x00, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+    answer.extend_from_slice(&question);
+    answer.extend_from_slice(&[0xc0, 0x01, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 93, 184, 215, 14]);
+    let cache = Cache::new(CacheOptions::default());
+    let key = CacheKey::from_query(&query).expect("key");
+    let t0 = Instant::now();
+    cache.insert(key.clone(), &answer, t0);
+    let hit = cache.get(&key, 0x1001, t0 + secs(1)).expect("cached");
+    let message = Message::from_vec(&hit).expect("a hit with another id still parses");
+    assert_eq!(message.metadata.id, 0x1001);
+    assert_eq!(message.answers.len(), 1);
+    assert_eq!(message.answers[0].data, RData::A(Ipv4Addr::new(93, 184, 215, 14).into()));
+}
