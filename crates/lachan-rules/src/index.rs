@@ -7,7 +7,6 @@ use foldhash::fast::RandomState;
 
 use crate::complex::PatternSet;
 use crate::mask::ListMask;
-use crate::name::MAX_NAME_LEN;
 use crate::pass::Pass;
 use crate::shard::{Probe, SHARDS, Shard, name_hash, shard_of};
 use crate::source::{ListInput, ListReport};

@@ -305,7 +305,9 @@ fn compression_pointers_into_patched_bytes_cannot_corrupt_hits() {
     query.extend_from_slice(&question);
     let mut answer = vec![0x3c, 0x00, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
     answer.extend_from_slice(&question);
-    answer.extend_from_slice(&[0xc0, 0x01, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 93, 184, 215, 14]);
+    answer.extend_from_slice(&[
+        0xc0, 0x01, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 93, 184, 215, 14,
+    ]);
     let cache = Cache::new(CacheOptions::default());
     let key = CacheKey::from_query(&query).expect("key");
     let t0 = Instant::now();
@@ -314,5 +316,8 @@ fn compression_pointers_into_patched_bytes_cannot_corrupt_hits() {
     let message = Message::from_vec(&hit).expect("a hit with another id still parses");
     assert_eq!(message.metadata.id, 0x1001);
     assert_eq!(message.answers.len(), 1);
-    assert_eq!(message.answers[0].data, RData::A(Ipv4Addr::new(93, 184, 215, 14).into()));
+    assert_eq!(
+        message.answers[0].data,
+        RData::A(Ipv4Addr::new(93, 184, 215, 14).into())
+    );
 }
