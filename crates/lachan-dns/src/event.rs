@@ -5,28 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use lachan_policy::Category;
-
-/// How a query was answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Resolved upstream.
-    Allowed,
-    /// Answered from the cache.
-    Cached,
-    /// Blocked by a rule.
-    Blocked,
-    /// Rewritten to a safe-search host.
-    SafeSearch,
-    /// Answered by a `$dnsrewrite` rule or the DoH canary.
-    Rewritten,
-    /// Refused: rate limited.
-    Refused,
-    /// Every upstream failed and nothing was cached.
-    Failed,
-    /// Every upstream failed; an expired cached answer was served (RFC 8767).
-    Stale,
-}
+use lachan_policy::{Category, Decision};
 
 /// One answered query.
 #[derive(Debug, Clone)]
@@ -44,7 +23,7 @@ pub struct QueryRecord {
     /// The question type.
     pub qtype: u16,
     /// How it was answered.
-    pub outcome: Outcome,
+    pub outcome: Decision,
     /// The category of the list that blocked it.
     pub category: Option<Category>,
     /// The rule that decided, as `list:line` or `custom: rule`.

@@ -141,7 +141,7 @@ pub enum Verdict {
 
 /// A decision and who it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub struct Ruling {
     /// The configured client, if the source was recognised.
     pub client: Option<Arc<str>>,
     /// The profile applied.
@@ -267,7 +267,7 @@ impl Filter {
     }
 
     /// Decides a query from `client_ip` for `name` (lowercase, no trailing dot) of type `qtype`.
-    pub fn decide(&self, client_ip: IpAddr, name: &str, qtype: u16) -> Decision {
+    pub fn decide(&self, client_ip: IpAddr, name: &str, qtype: u16) -> Ruling {
         let state = self.state.load();
         let neighbours = self.neighbours.load();
         let client = state
@@ -276,7 +276,7 @@ impl Filter {
             .map(|i| &state.client_info[i]);
         let profile = &state.profiles[client.map_or(state.default_profile, |c| c.profile)];
         let verdict = verdict_for(&state, profile, &self.rules, client_ip, client, name, qtype);
-        Decision {
+        Ruling {
             client: client.map(|c| c.name.clone()),
             profile: profile.name.clone(),
             block_answer: profile.block_answer,

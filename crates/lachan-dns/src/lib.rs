@@ -14,9 +14,9 @@ pub mod safesearch;
 pub mod server;
 pub mod wire;
 
-pub use event::{NoSink, Outcome, QueryRecord, QuerySink};
+pub use event::{NoSink, QueryRecord, QuerySink};
 pub use filter::{
-    ClientConfig, Decision, Filter, FilterConfig, FilterError, ListConfig, RuleRef, Verdict,
+    ClientConfig, Filter, FilterConfig, FilterError, ListConfig, RuleRef, Ruling, Verdict,
 };
 pub use resolver::{Resolver, ResolverOptions, Transport};
 pub use server::{Bound, ListenOptions, bind};

@@ -13,13 +13,13 @@ use std::time::{Instant, SystemTime};
 use hickory_proto::op::Message;
 use hickory_proto::rr::RData;
 use ipnet::IpNet;
-use lachan_policy::{BlockAnswer, Category};
+use lachan_policy::{BlockAnswer, Category, Decision};
 use lachan_rules::Rewrite;
 use lachan_upstream::{Cache, CacheKey, Forwarder};
 
 use crate::clients::canonical;
-use crate::event::{Outcome, QueryRecord, QuerySink};
-use crate::filter::{Decision, Filter, Verdict};
+use crate::event::{QueryRecord, QuerySink};
+use crate::filter::{Filter, Ruling, Verdict};
 use crate::ratelimit::RateLimiter;
 use crate::wire::{self, AnswerBuilder, Query, Record, ede, rcode, rtype};
 
@@ -88,7 +88,7 @@ pub struct Counters {
 pub struct Pending {
     packet: Vec<u8>,
     query: Query,
-    decision: Decision,
+    ruling: Ruling,
     client_ip: IpAddr,
     transport: Transport,
     time: SystemTime,
@@ -185,46 +185,46 @@ impl Resolver {
         let now = Instant::now();
         if !self.limiter.allow(source, now) {
             self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
-            let decision = self.filter.decide(source, &query.name, query.qtype);
-            self.emit(&query, &decision, source, time, Outcome::Refused, None);
+            let ruling = self.filter.decide(source, &query.name, query.qtype);
+            self.emit(&query, &ruling, source, time, Decision::Refused, None);
             return Step::Done(Some(
                 AnswerBuilder::new(&query).rcode(rcode::REFUSED).build(),
             ));
         }
-        let decision = self.filter.decide(source, &query.name, query.qtype);
-        let local = match &decision.verdict {
+        let ruling = self.filter.decide(source, &query.name, query.qtype);
+        let local = match &ruling.verdict {
             Verdict::Canary => Some((
                 AnswerBuilder::new(&query)
                     .rcode(rcode::NXDOMAIN)
                     .authoritative()
                     .build(),
-                Outcome::Rewritten,
+                Decision::Rewritten,
             )),
             Verdict::Block { category, .. } => {
                 let text = block_text(*category);
                 Some((
-                    self.block_answer(&query, decision.block_answer, text),
-                    Outcome::Blocked,
+                    self.block_answer(&query, ruling.block_answer, text),
+                    Decision::Blocked,
                 ))
             }
             Verdict::Rewrite { rewrite, .. } => match rewrite {
                 Rewrite::Cname(_) => None,
-                other => Some((self.rewrite_answer(&query, other), Outcome::Rewritten)),
+                other => Some((self.rewrite_answer(&query, other), Decision::Rewritten)),
             },
             Verdict::SafeSearch { .. } => None,
             Verdict::Forward { .. } => CacheKey::from_query(packet)
                 .and_then(|key| self.cache.get(&key, query.id, now))
-                .map(|answer| (answer, Outcome::Cached)),
+                .map(|answer| (answer, Decision::Cached)),
         };
         match local {
             Some((answer, outcome)) => {
-                self.emit(&query, &decision, source, time, outcome, None);
+                self.emit(&query, &ruling, source, time, outcome, None);
                 Step::Done(Some(fit(answer, &query, transport)))
             }
             None => Step::Upstream(Box::new(Pending {
                 packet: packet.to_vec(),
                 query,
-                decision,
+                ruling,
                 client_ip: source,
                 transport,
                 time,
@@ -249,12 +249,12 @@ impl Resolver {
         let Pending {
             packet,
             query,
-            decision,
+            ruling,
             client_ip,
             transport,
             time,
         } = pending;
-        let target = match &decision.verdict {
+        let target = match &ruling.verdict {
             Verdict::SafeSearch { target, .. } => Some(target.to_string()),
             Verdict::Rewrite {
                 rewrite: Rewrite::Cname(target),
@@ -264,15 +264,15 @@ impl Resolver {
         };
         let (answer, outcome, upstream) = match target {
             Some(target) => {
-                let outcome = match decision.verdict {
-                    Verdict::SafeSearch { .. } => Outcome::SafeSearch,
-                    _ => Outcome::Rewritten,
+                let outcome = match ruling.verdict {
+                    Verdict::SafeSearch { .. } => Decision::SafeSearch,
+                    _ => Decision::Rewritten,
                 };
                 (self.cname_answer(&query, &target).await, outcome, None)
             }
             None => self.forward(&packet, &query).await,
         };
-        self.emit(&query, &decision, client_ip, time, outcome, upstream);
+        self.emit(&query, &ruling, client_ip, time, outcome, upstream);
         fit(answer, &query, transport)
     }
 
@@ -280,7 +280,7 @@ impl Resolver {
         &self,
         packet: &[u8],
         query: &Query,
-    ) -> (Vec<u8>, Outcome, Option<(Arc<str>, std::time::Duration)>) {
+    ) -> (Vec<u8>, Decision, Option<(Arc<str>, std::time::Duration)>) {
         let key = CacheKey::from_query(packet);
         match self.forwarder.forward(packet).await {
             Ok(forwarded) => {
@@ -289,7 +289,7 @@ impl Resolver {
                 }
                 (
                     forwarded.response,
-                    Outcome::Allowed,
+                    Decision::Allowed,
                     Some((forwarded.upstream, forwarded.rtt)),
                 )
             }
@@ -297,13 +297,13 @@ impl Resolver {
                 tracing::debug!(name = %query.name, "every upstream failed: {err}");
                 let stale = key.and_then(|k| self.cache.get_stale(&k, query.id, Instant::now()));
                 match stale {
-                    Some(answer) => (answer, Outcome::Stale, None),
+                    Some(answer) => (answer, Decision::Stale, None),
                     None => (
                         AnswerBuilder::new(query)
                             .rcode(rcode::SERVFAIL)
                             .ede(ede::NETWORK_ERROR, "Lachan: no upstream resolver answered")
                             .build(),
-                        Outcome::Failed,
+                        Decision::Failed,
                         None,
                     ),
                 }
@@ -414,13 +414,13 @@ impl Resolver {
     fn emit(
         &self,
         query: &Query,
-        decision: &Decision,
+        ruling: &Ruling,
         client_ip: IpAddr,
         time: SystemTime,
-        outcome: Outcome,
+        outcome: Decision,
         upstream: Option<(Arc<str>, std::time::Duration)>,
     ) {
-        let (category, rule) = match &decision.verdict {
+        let (category, rule) = match &ruling.verdict {
             Verdict::Block { category, rule } => (*category, Some(rule.to_string())),
             Verdict::Rewrite { rule, .. } => (None, Some(rule.to_string())),
             Verdict::Forward {
@@ -434,8 +434,8 @@ impl Resolver {
         self.sink.record(QueryRecord {
             time,
             client_ip,
-            client_name: decision.client.clone(),
-            profile: decision.profile.clone(),
+            client_name: ruling.client.clone(),
+            profile: ruling.profile.clone(),
             name: query.name.clone(),
             qtype: query.qtype,
             outcome,

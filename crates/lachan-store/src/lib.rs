@@ -22,7 +22,8 @@ mod writer;
 
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
 pub use error::StoreError;
-pub use event::{Decision, QueryEvent, UnknownDecision};
+pub use event::QueryEvent;
+pub use lachan_policy::Decision;
 pub use list_status::{ListRefresh, ListStatus};
 pub use query_log::QueryLogFilter;
 pub use retention::spawn_retention;

@@ -5,10 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use lachan_dns::{
-    Filter, ListenOptions, Outcome, QueryRecord, QuerySink, Resolver, ResolverOptions,
-};
-use lachan_store::{Decision, ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
+use lachan_dns::{Filter, ListenOptions, QueryRecord, QuerySink, Resolver, ResolverOptions};
+use lachan_store::{ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
 use lachan_upstream::{Cache, CacheOptions};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -21,16 +19,6 @@ struct StoreSink(QueryLogSender);
 
 impl QuerySink for StoreSink {
     fn record(&self, r: QueryRecord) {
-        let decision = match r.outcome {
-            Outcome::Allowed => Decision::Allowed,
-            Outcome::Cached => Decision::Cached,
-            Outcome::Blocked => Decision::Blocked,
-            Outcome::SafeSearch => Decision::SafeSearch,
-            Outcome::Rewritten => Decision::Rewritten,
-            Outcome::Refused => Decision::Refused,
-            Outcome::Failed => Decision::Failed,
-            Outcome::Stale => Decision::Stale,
-        };
         self.0.send(QueryEvent {
             time_ms: r
                 .time
@@ -41,7 +29,7 @@ impl QuerySink for StoreSink {
             profile: r.profile,
             name: r.name,
             qtype: r.qtype,
-            decision,
+            decision: r.outcome,
             category: r.category,
             rule: r.rule,
             upstream: r.upstream,
