@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use lachan_policy::{BlockAnswer, Category, Profile};
+use lachan_policy::{BlockAnswer, Category, Profile, Service, ServiceCatalog};
 use lachan_rules::{
     Action, ListId, ListInput, ListMask, ListReport, ListSource, Query, Rewrite, RuleIndex,
 };
@@ -127,6 +127,11 @@ pub enum Verdict {
         rewrite: Rewrite,
         /// The rule.
         rule: RuleRef,
+    },
+    /// Blocked because the profile blocks this service of the catalogue (or its group).
+    BlockService {
+        /// The service.
+        service: &'static Service,
     },
     /// Answered with the engine's safe-search host as a CNAME.
     SafeSearch {
@@ -325,6 +330,17 @@ fn verdict_for(
             }
             Action::Rewrite(rewrite) => return Verdict::Rewrite { rewrite, rule },
         }
+    }
+    if allowed_by.is_none()
+        && !profile.profile.blocked_services.is_empty()
+        && let Some(service) = ServiceCatalog::builtin().service_of(name)
+        && profile
+            .profile
+            .blocked_services
+            .iter()
+            .any(|t| t.covers(Some(&service.id), Some(service.group)))
+    {
+        return Verdict::BlockService { service };
     }
     if allowed_by.is_none()
         && let Some(m) = rules.check(&query, &profile.mask)

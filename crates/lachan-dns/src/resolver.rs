@@ -5,6 +5,7 @@
 //! [`Resolver::prepare`] answers everything it can without waiting (blocked and cached names),
 //! so listeners only spawn a task for queries that need an upstream.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -13,7 +14,7 @@ use std::time::{Instant, SystemTime};
 use hickory_proto::op::Message;
 use hickory_proto::rr::RData;
 use ipnet::IpNet;
-use lachan_policy::{BlockAnswer, Category, Decision};
+use lachan_policy::{BlockAnswer, Category, Decision, Service, ServiceCatalog};
 use lachan_rules::Rewrite;
 use lachan_upstream::{Cache, CacheKey, Forwarder};
 
@@ -207,6 +208,10 @@ impl Resolver {
                     Decision::Blocked,
                 ))
             }
+            Verdict::BlockService { service } => Some((
+                self.block_answer(&query, ruling.block_answer, service_block_text(service)),
+                Decision::Blocked,
+            )),
             Verdict::Rewrite { rewrite, .. } => match rewrite {
                 Rewrite::Cname(_) => None,
                 other => Some((self.rewrite_answer(&query, other), Decision::Rewritten)),
@@ -422,6 +427,7 @@ impl Resolver {
     ) {
         let (category, rule) = match &ruling.verdict {
             Verdict::Block { category, rule } => (*category, Some(rule.to_string())),
+            Verdict::BlockService { service } => (None, Some(format!("service: {}", service.name))),
             Verdict::Rewrite { rule, .. } => (None, Some(rule.to_string())),
             Verdict::Forward {
                 allowed_by: Some(rule),
@@ -445,6 +451,21 @@ impl Resolver {
             upstream_rtt: upstream.map(|(_, rtt)| rtt),
         });
     }
+}
+
+/// The Extended DNS Error text of a blocked service: "Lachan: blocked service (ID)", made once
+/// per service of the built-in catalogue (ids are ASCII, so `dig` shows them as written).
+fn service_block_text(service: &Service) -> &'static str {
+    static TEXTS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
+        ServiceCatalog::builtin()
+            .all()
+            .iter()
+            .map(|s| (s.id.as_str(), format!("Lachan: blocked service ({})", s.id)))
+            .collect()
+    });
+    TEXTS
+        .get(service.id.as_str())
+        .map_or("Lachan: blocked service", String::as_str)
 }
 
 /// The Extended DNS Error text of a block: "Lachan: blocked (CATEGORY)", made once per category.

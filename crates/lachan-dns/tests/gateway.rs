@@ -56,6 +56,10 @@ fn family() -> FilterConfig {
                 allow: vec!["||allowed.casino.test^".into()],
                 deny: vec!["||homework-distraction.test^".into()],
                 block_answer: None,
+                blocked_services: vec![
+                    "service:tiktok".parse().unwrap(),
+                    "group:games".parse().unwrap(),
+                ],
             },
             Profile {
                 name: "teen".into(),
@@ -528,4 +532,57 @@ async fn queries_waiting_for_upstreams_are_bounded() {
         assert!(ede_text(&m).unwrap().contains("too many queries"));
     }
     assert_eq!(gw.resolver.counters.overloaded.load(Ordering::Relaxed), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_services_follow_the_catalogue() {
+    let upstream = Upstream::start().await;
+    let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
+    // The child profile blocks TikTok and the whole games group; the teen profile neither.
+    let tiktok = udp(
+        gw.addr,
+        localhost(1),
+        &query("www.tiktok.com.", RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        addresses(&tiktok),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert_eq!(
+        ede_text(&tiktok).as_deref(),
+        Some("Lachan: blocked service (tiktok)")
+    );
+    let roblox = udp(
+        gw.addr,
+        localhost(1),
+        &query("api.roblox.com.", RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ede_text(&roblox).as_deref(),
+        Some("Lachan: blocked service (roblox)")
+    );
+    let teen = udp(
+        gw.addr,
+        localhost(2),
+        &query("www.tiktok.com.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&teen), vec![IpAddr::from(UPSTREAM_V4)]);
+    let zalo = udp(
+        gw.addr,
+        localhost(1),
+        &query("chat.zalo.me.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        addresses(&zalo),
+        vec![IpAddr::from(UPSTREAM_V4)],
+        "chat is not blocked for the child"
+    );
 }

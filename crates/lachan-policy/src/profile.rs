@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Category;
+use crate::{Category, Target};
 
 /// How YouTube is restricted for a profile (a toggle separate from safe search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -126,6 +126,10 @@ pub struct Profile {
     /// How blocked names are answered for this profile; `None` uses the server's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_answer: Option<BlockAnswer>,
+    /// Services of the catalogue blocked outright: `"service:tiktok"` or a whole group,
+    /// `"group:games"`.
+    #[serde(default)]
+    pub blocked_services: Vec<Target>,
 }
 
 impl Profile {
@@ -139,6 +143,7 @@ impl Profile {
             allow: Vec::new(),
             deny: Vec::new(),
             block_answer: None,
+            blocked_services: Vec::new(),
         }
     }
 

@@ -142,8 +142,8 @@ impl Store {
     /// Every profile, by name.
     pub async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer \
-             FROM profiles ORDER BY name",
+            "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
+             blocked_services FROM profiles ORDER BY name",
         )
         .fetch_all(self.pool())
         .await?;
@@ -160,6 +160,11 @@ impl Store {
                     block_answer: block_answer
                         .map(|text| parse("profiles", "block_answer", &text))
                         .transpose()?,
+                    blocked_services: from_json(
+                        "profiles",
+                        "blocked_services",
+                        row.try_get("blocked_services")?,
+                    )?,
                 })
             })
             .collect()
@@ -281,12 +286,14 @@ async fn upsert_profile(
 ) -> Result<(), StoreError> {
     let done = sqlx::query(
         "INSERT INTO profiles \
-         (name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, origin) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         (name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
+         blocked_services, origin) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (name) DO UPDATE SET block = excluded.block, \
          safe_search = excluded.safe_search, youtube = excluded.youtube, \
          allow_rules = excluded.allow_rules, deny_rules = excluded.deny_rules, \
-         block_answer = excluded.block_answer WHERE profiles.origin = excluded.origin",
+         block_answer = excluded.block_answer, blocked_services = excluded.blocked_services \
+         WHERE profiles.origin = excluded.origin",
     )
     .bind(&profile.name)
     .bind(to_json("profiles", "block", &profile.block)?)
@@ -295,6 +302,11 @@ async fn upsert_profile(
     .bind(to_json("profiles", "allow_rules", &profile.allow)?)
     .bind(to_json("profiles", "deny_rules", &profile.deny)?)
     .bind(profile.block_answer.map(|answer| answer.to_string()))
+    .bind(to_json(
+        "profiles",
+        "blocked_services",
+        &profile.blocked_services,
+    )?)
     .bind(origin)
     .execute(&mut **tx)
     .await?;

@@ -35,6 +35,10 @@ fn school_profile() -> Profile {
         allow: vec!["@@||vnexpress.net^".into()],
         deny: vec!["||tiktok.com^".into(), "facebook.com".into()],
         block_answer: Some(BlockAnswer::Address("10.0.0.1".parse().unwrap())),
+        blocked_services: vec![
+            "service:tiktok".parse().unwrap(),
+            "group:games".parse().unwrap(),
+        ],
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use ipnet::IpNet;
-use lachan_policy::{BlockAnswer, Category, Profile};
+use lachan_policy::{BlockAnswer, Category, Profile, ServiceCatalog, Target};
 use serde::Deserialize;
 
 /// The whole configuration.
@@ -237,6 +237,23 @@ impl Config {
                     "list name '{}' must be non-empty without '/', '\\' or ':'",
                     list.name
                 );
+            }
+        }
+        for profile in &self.profiles {
+            for target in &profile.blocked_services {
+                match target {
+                    Target::Service(id) if ServiceCatalog::builtin().get(id).is_none() => bail!(
+                        "profile '{}': blocked_services names '{id}', which is not in the catalogue; \
+                         `lachan services` lists the ids",
+                        profile.name
+                    ),
+                    Target::All => bail!(
+                        "profile '{}': blocked_services cannot hold \"all\"; name services \
+                         (\"service:tiktok\") or groups (\"group:games\")",
+                        profile.name
+                    ),
+                    _ => {}
+                }
             }
         }
         for upstream in &self.dns.upstreams {

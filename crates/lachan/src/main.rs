@@ -42,6 +42,15 @@ enum Command {
         #[command(subcommand)]
         what: CheckWhat,
     },
+    /// List the blocked-services catalogue (ids for `blocked_services`).
+    Services {
+        /// Only this group: games, social, video, chat, shopping or dating.
+        #[arg(long)]
+        group: Option<lachan_policy::ServiceGroup>,
+        /// Print JSON (the same objects as GET /api/v1/services).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show recent queries, newest first.
     Querylog {
         /// Only this client (its IP address or configured name).
@@ -109,6 +118,7 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => check::domain(setup, &name, client, &qtype, json).await,
+        Command::Services { group, json } => services(group, json),
         Command::Querylog {
             client,
             blocked,
@@ -120,4 +130,30 @@ async fn run(cli: Cli) -> Result<()> {
             querylog::show(&store, client, blocked, since, limit, json).await
         }
     }
+}
+
+/// Prints the catalogue, one service per line (or as JSON).
+fn services(group: Option<lachan_policy::ServiceGroup>, json: bool) -> Result<()> {
+    let catalog = lachan_policy::ServiceCatalog::builtin();
+    let chosen: Vec<_> = catalog
+        .all()
+        .iter()
+        .filter(|s| group.is_none_or(|g| s.group == g))
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&chosen)?);
+        return Ok(());
+    }
+    println!("{:<20}  {:<9}  {:<28}  DOMAINS", "ID", "GROUP", "NAME");
+    for s in chosen {
+        println!(
+            "{:<20}  {:<9}  {:<28}  {}",
+            s.id,
+            s.group,
+            s.name,
+            s.domains.join(" ")
+        );
+    }
+    println!("\nUse in a profile: blocked_services = [\"service:ID\", \"group:GROUP\"]");
+    Ok(())
 }
