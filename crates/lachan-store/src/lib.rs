@@ -9,6 +9,7 @@
 //! This crate must never depend on networking (DNS, HTTP) or on the filtering engines; it knows
 //! only the vocabulary of `lachan-policy`.
 
+mod accounts;
 mod codec;
 mod config;
 mod error;
@@ -20,6 +21,7 @@ mod store;
 mod usage;
 mod writer;
 
+pub use accounts::{ApiToken, AuditEntry, LAST_USED_RESOLUTION_MS, Role, UnknownRole, User};
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
 pub use error::StoreError;
 pub use event::QueryEvent;

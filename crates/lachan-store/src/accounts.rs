@@ -1,0 +1,316 @@
+//! Accounts: console users, API tokens (kept only as SHA-256 hashes) and the audit log.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::codec::{from_serde_name, to_serde_name};
+use crate::{Store, StoreError};
+
+/// How long a token's `last_used_ms` may lag behind its real last use, in milliseconds; the
+/// column is rewritten at most this often so that reads do not turn into a write each.
+pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// What an account or token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, across all households.
+    Admin,
+    /// A parent or teacher: the profiles and devices of their own household or class only.
+    Guardian,
+}
+
+impl Role {
+    /// Every role, for listings and error messages.
+    pub const ALL: &'static [Role] = &[Role::Admin, Role::Guardian];
+
+    /// The role's name as stored and typed: `admin` or `guardian`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Guardian => "guardian",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that is neither `admin` nor `guardian`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role '{0}': use \"admin\" or \"guardian\"")]
+pub struct UnknownRole(pub String);
+
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(text: &str) -> Result<Role, UnknownRole> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| UnknownRole(text.to_string()))
+    }
+}
+
+/// An API token as stored (without its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Row id, used to revoke the token.
+    pub id: i64,
+    /// A label chosen by whoever made the token, e.g. "home-assistant".
+    pub name: String,
+    /// What the token may do.
+    pub role: Role,
+    /// The household or class a guardian token is limited to.
+    pub household: Option<String>,
+    /// When the token was made (Unix milliseconds).
+    pub created_ms: i64,
+    /// When the token was last accepted, to within [`LAST_USED_RESOLUTION_MS`].
+    pub last_used_ms: Option<i64>,
+}
+
+/// A console user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Row id.
+    pub id: i64,
+    /// Unique sign-in name.
+    pub username: String,
+    /// The Argon2id PHC string of the password.
+    #[serde(skip)]
+    pub password_hash: String,
+    /// What the user may do.
+    pub role: Role,
+    /// The household or class a guardian manages.
+    pub household: Option<String>,
+    /// When the user was made (Unix milliseconds).
+    pub created_ms: i64,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Row id; increases with time.
+    pub id: i64,
+    /// When it happened (Unix milliseconds).
+    pub time_ms: i64,
+    /// Who did it: a username, a token name or the command line.
+    pub actor: String,
+    /// What was done, e.g. "token created".
+    pub action: String,
+    /// What it was done to.
+    pub object: String,
+    /// Further detail, free text.
+    pub detail: String,
+}
+
+impl Store {
+    /// Stores a new API token by the SHA-256 of its text and returns its id.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        role: Role,
+        household: Option<&str>,
+        token_hash: [u8; 32],
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO api_tokens (name, role, household, token_hash, created_ms) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(to_serde_name("api_tokens", "role", &role)?)
+        .bind(household)
+        .bind(&token_hash[..])
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await?
+        .try_get("id")?;
+        Ok(id)
+    }
+
+    /// The token whose text hashes to `token_hash`, if any; marks it used now.
+    pub async fn api_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<ApiToken>, StoreError> {
+        self.api_token_by_hash_at(token_hash, now_ms()).await
+    }
+
+    /// [`Store::api_token_by_hash`] at the given time: `last_used_ms` becomes `now_ms` unless
+    /// it is already within [`LAST_USED_RESOLUTION_MS`] of it.
+    pub async fn api_token_by_hash_at(
+        &self,
+        token_hash: &[u8; 32],
+        now_ms: i64,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, role, household, created_ms, last_used_ms FROM api_tokens \
+             WHERE token_hash = ?",
+        )
+        .bind(&token_hash[..])
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut token = api_token(&row)?;
+        let stale = token
+            .last_used_ms
+            .is_none_or(|last| now_ms.saturating_sub(last) >= LAST_USED_RESOLUTION_MS);
+        if stale {
+            sqlx::query("UPDATE api_tokens SET last_used_ms = ? WHERE id = ?")
+                .bind(now_ms)
+                .bind(token.id)
+                .execute(self.pool())
+                .await?;
+            token.last_used_ms = Some(now_ms);
+        }
+        Ok(Some(token))
+    }
+
+    /// Every API token, oldest first.
+    pub async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, role, household, created_ms, last_used_ms FROM api_tokens \
+             ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(api_token).collect()
+    }
+
+    /// Deletes the token with this id; returns whether there was one.
+    pub async fn revoke_api_token(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Adds an entry to the audit log, timed now, and returns its id.
+    pub async fn append_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        object: &str,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO audit_log (time_ms, actor, action, object, detail) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(now_ms())
+        .bind(actor)
+        .bind(action)
+        .bind(object)
+        .bind(detail)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("id")?;
+        Ok(id)
+    }
+
+    /// The `limit` most recent audit entries, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, time_ms, actor, action, object, detail FROM audit_log \
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    time_ms: row.try_get("time_ms")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    object: row.try_get("object")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a new console user and returns its id, or `None` if the username is taken.
+    /// `password_hash` must be a PHC string (Argon2id), never the password itself.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        household: Option<&str>,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO users (username, password_hash, role, household, created_ms) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(to_serde_name("users", "role", &role)?)
+        .bind(household)
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| row.try_get("id")).transpose()?)
+    }
+
+    /// The user with this exact username, if any.
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, username, password_hash, role, household, created_ms FROM users \
+             WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(User {
+                id: row.try_get("id")?,
+                username: row.try_get("username")?,
+                password_hash: row.try_get("password_hash")?,
+                role: from_serde_name("users", "role", row.try_get("role")?)?,
+                household: row.try_get("household")?,
+                created_ms: row.try_get("created_ms")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// How many console users exist (zero until the first administrator is made).
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        crate::codec::narrow("users", "id", count)
+    }
+}
+
+/// Reads an `api_tokens` row selected without its hash.
+fn api_token(row: &SqliteRow) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        role: from_serde_name("api_tokens", "role", row.try_get("role")?)?,
+        household: row.try_get("household")?,
+        created_ms: row.try_get("created_ms")?,
+        last_used_ms: row.try_get("last_used_ms")?,
+    })
+}
+
+/// The current time in Unix milliseconds.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
