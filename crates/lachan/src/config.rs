@@ -25,6 +25,8 @@ pub struct Config {
     pub default: DefaultSection,
     /// The query log.
     pub querylog: QueryLogSection,
+    /// The web console, the JSON API and the block page.
+    pub http: HttpSection,
 }
 
 /// `[dns]`.
@@ -132,6 +134,30 @@ impl Default for DefaultSection {
     }
 }
 
+/// `[http]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSection {
+    /// Whether the HTTP server runs.
+    pub enabled: bool,
+    /// The address of the console and the API (and of the block page for names answered with
+    /// this machine's address).
+    pub listen: SocketAddr,
+    /// Extra host names under which the console is reached (e.g. "lachan.home:8080"); any other
+    /// `Host` is a blocked site and gets the block page.
+    pub console_hosts: Vec<String>,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        HttpSection {
+            enabled: true,
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            console_hosts: Vec::new(),
+        }
+    }
+}
+
 /// `[querylog]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -163,6 +189,7 @@ impl Default for Config {
             clients: Vec::new(),
             default: DefaultSection::default(),
             querylog: QueryLogSection::default(),
+            http: HttpSection::default(),
         }
     }
 }

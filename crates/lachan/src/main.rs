@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         what: CheckWhat,
     },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        what: TokenWhat,
+    },
     /// List the blocked-services catalogue (ids for `blocked_services`).
     Services {
         /// Only this group: games, social, video, chat, shopping or dating.
@@ -68,6 +73,22 @@ enum Command {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenWhat {
+    /// Create a token for the JSON API (`Authorization: Bearer TOKEN`); it is shown once.
+    Create {
+        /// admin (everything) or guardian (one household's profiles and devices).
+        #[arg(long)]
+        role: lachan_store::Role,
+        /// What the token is for, e.g. "school-app".
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// The household or class a guardian token may manage.
+        #[arg(long)]
+        household: Option<String>,
     },
 }
 
@@ -119,6 +140,21 @@ async fn run(cli: Cli) -> Result<()> {
                 },
         } => check::domain(setup, &name, client, &qtype, json).await,
         Command::Services { group, json } => services(group, json),
+        Command::Token {
+            what:
+                TokenWhat::Create {
+                    role,
+                    name,
+                    household,
+                },
+        } => {
+            let store = setup.open_store().await?;
+            let token =
+                lachan_server::create_token(&store, &name, role, household.as_deref()).await?;
+            println!("{token}");
+            eprintln!("Keep this token secret: it is shown once and only its hash is stored.");
+            Ok(())
+        }
         Command::Querylog {
             client,
             blocked,

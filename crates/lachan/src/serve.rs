@@ -90,9 +90,11 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     let addrs = bound.local_addrs().to_vec();
     let shutdown = CancellationToken::new();
     let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
+    let console = start_http(&setup, &store, &shutdown, &mut tasks).await?;
     print_banner(
         &setup,
         &addrs,
+        console,
         &list_lines,
         filter.rule_count(),
         started.elapsed(),
@@ -140,6 +142,47 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     }
     println!("Lachan: stopped");
     Ok(())
+}
+
+/// Starts the console, API and block page when `[http]` is enabled; returns its address.
+async fn start_http(
+    setup: &Setup,
+    store: &Store,
+    shutdown: &CancellationToken,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<Option<std::net::SocketAddr>> {
+    let http = &setup.config.http;
+    if !http.enabled {
+        return Ok(None);
+    }
+    let listener = tokio::net::TcpListener::bind(http.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the console ([http] listen)",
+                http.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let mut hosts: Vec<String> = lachan_server::DEFAULT_CONSOLE_HOSTS
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    hosts.push(addr.to_string());
+    hosts.extend(http.console_hosts.iter().cloned());
+    let state = lachan_server::AppState::new(
+        store.clone(),
+        lachan_policy::ServiceCatalog::builtin(),
+        hosts,
+    );
+    let router = lachan_server::router(state);
+    let shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        if let Err(err) = lachan_server::serve(listener, router, shutdown).await {
+            tracing::error!("the console stopped: {err}");
+        }
+    });
+    Ok(Some(addr))
 }
 
 /// Re-syncs the file into the store, downloads lists (all of them after SIGHUP, the due ones
@@ -281,6 +324,7 @@ fn list_lines(
 fn print_banner(
     setup: &Setup,
     addrs: &[std::net::SocketAddr],
+    console: Option<std::net::SocketAddr>,
     lists: &[String],
     rules: usize,
     took: Duration,
@@ -291,6 +335,11 @@ fn print_banner(
     );
     for addr in addrs {
         println!("  DNS:  {addr} (UDP and TCP)");
+    }
+    if let Some(console) = console {
+        println!(
+            "  Web:  http://{console}/ (API: /api/v1/openapi.json; a token: lachan token create --role admin)"
+        );
     }
     println!("  Data: {}", setup.data_dir.display());
     for line in lists {

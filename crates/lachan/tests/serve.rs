@@ -91,6 +91,34 @@ fn list_server(body: &'static str, failing: Arc<AtomicBool>, lifetime: Duration)
     addr
 }
 
+/// One HTTP/1.1 GET over a plain socket: (status, body).
+fn http_get(addr: SocketAddr, path: &str, host: &str, token: Option<&str>) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
 fn free_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .unwrap()
@@ -206,6 +234,8 @@ subdomains = true
 [[profiles]]
 name = "child"
 block = ["adult", "gambling"]
+[http]
+listen = "127.0.0.1:0"
 "#,
             nsfw = shared("blocklists/hagezi/wildcard/nsfw-onlydomains.txt").display()
         ),
@@ -213,8 +243,47 @@ block = ["adult", "gambling"]
     .unwrap();
     let server: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
+    let token = Command::new(BIN)
+        .args([
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "test",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("lachan_"), "{token}");
+
     let (child, banner) = serve(&config, &data);
     assert!(banner.contains(&format!("127.0.0.1:{port}")), "{banner}");
+    let web: SocketAddr = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Web:  http://"))
+        .and_then(|rest| rest.split('/').next())
+        .expect("the banner names the console")
+        .parse()
+        .unwrap();
+    let (status, body) = http_get(web, "/api/v1/services", &web.to_string(), Some(&token));
+    assert_eq!(status, 200, "{body}");
+    let services: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert!(services.len() >= 60 && services.iter().any(|s| s["id"] == "zalo"));
+    let (status, _) = http_get(web, "/api/v1/services", &web.to_string(), None);
+    assert_eq!(status, 401);
+    let (status, page) = http_get(web, "/", "casino-online.test", None);
+    assert_eq!(status, 403);
+    assert!(page.contains("111") && page.contains("casino-online.test"));
     assert_eq!(
         first_address(&ask(server, "www.casino-online.test.")).as_deref(),
         Some("0.0.0.0")
