@@ -55,7 +55,7 @@ const PAGE: &str = r#"<!doctype html>
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#eef6ff;color:#1d2b3a;line-height:1.5}
 main{max-width:34rem;margin:0 auto;padding:1.5rem 1.25rem}
 .card{background:#fff;border-radius:1rem;padding:1.5rem;box-shadow:0 2px 10px rgba(0,0,0,.08)}
-.icon{font-size:3rem;text-align:center;margin:0}
+.icon{text-align:center;margin:0}.shield{fill:#2f6fb3}.tick{fill:none;stroke:#fff}
 h1{font-size:1.5rem;text-align:center;margin:.5rem 0 1rem}
 .host{font-family:ui-monospace,monospace;background:#f1f4f8;border-radius:.5rem;padding:.5rem .75rem;overflow-wrap:anywhere;text-align:center}
 h2{font-size:1.1rem;margin:1.25rem 0 .5rem}
@@ -68,7 +68,7 @@ ul{padding-left:1.25rem;margin:0}
 <body>
 <main>
 <div class="card">
-<p class="icon" aria-hidden="true">🛡️</p>
+<p class="icon" aria-hidden="true"><svg width="56" height="64" viewBox="0 0 56 64"><path d="M28 2 L52 11 V30 C52 46 41 56 28 62 C15 56 4 46 4 30 V11 Z" class="shield"/><path d="M17 32 L25 40 L40 24" class="tick" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg></p>
 <h1>Trang này đã được chặn</h1>
 <p class="host">{host}</p>
 <p>Lachan đã chặn trang này để giữ an toàn cho em khi lên mạng. Trang có thể không hợp với lứa tuổi của em, hoặc bây giờ đang ngoài giờ được dùng.</p>
