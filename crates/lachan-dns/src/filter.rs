@@ -9,13 +9,14 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use lachan_policy::{BlockAnswer, Category, Profile, Service, ServiceCatalog};
+use lachan_policy::{BlockAnswer, BlockReason, Category, Profile, Service, ServiceCatalog};
 use lachan_rules::{
     Action, ListId, ListInput, ListMask, ListReport, ListSource, Query, Rewrite, RuleIndex,
 };
 
 use crate::clients::{ClientTable, Matcher, NeighbourTable};
 use crate::safesearch::{self, Engine};
+use crate::timelimits::{Clock, SystemClock, UsageBook};
 
 /// The name browsers ask to learn whether the network wants them to keep using its resolver
 /// (answering NXDOMAIN keeps them from switching to their own DNS-over-HTTPS).
@@ -133,6 +134,11 @@ pub enum Verdict {
         /// The service.
         service: &'static Service,
     },
+    /// Blocked by the profile's pause, a schedule or a used-up daily budget.
+    BlockTime {
+        /// Why, with the time it ends.
+        reason: BlockReason,
+    },
     /// Answered with the engine's safe-search host as a CNAME.
     SafeSearch {
         /// Which engine.
@@ -202,6 +208,8 @@ pub struct Filter {
     state: ArcSwap<State>,
     list_ids: Mutex<HashMap<String, ListId>>,
     neighbours: ArcSwap<NeighbourTable>,
+    clock: Arc<dyn Clock>,
+    usage: UsageBook,
 }
 
 const CUSTOM_ALLOW: ListId = 0;
@@ -211,6 +219,14 @@ impl Filter {
     /// Builds the filter, loading every list. Unreadable lists and invalid lines are reported,
     /// not fatal; an inconsistent configuration is an error.
     pub fn new(config: &FilterConfig) -> Result<(Filter, Vec<NamedReport>), FilterError> {
+        Filter::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Like [`Filter::new`], reading the time from `clock` (tests drive schedules and budgets).
+    pub fn with_clock(
+        config: &FilterConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Filter, Vec<NamedReport>), FilterError> {
         let mut ids = HashMap::new();
         let inputs = list_inputs(config, &mut ids)?;
         let state = compile_state(config, &ids)?;
@@ -220,6 +236,8 @@ impl Filter {
             state: ArcSwap::from_pointee(state),
             list_ids: Mutex::new(ids),
             neighbours: ArcSwap::from_pointee(NeighbourTable::default()),
+            clock,
+            usage: UsageBook::default(),
         };
         let reports = filter.name_reports(reports);
         Ok((filter, reports))
@@ -280,7 +298,7 @@ impl Filter {
             .identify(client_ip, &neighbours)
             .map(|i| &state.client_info[i]);
         let profile = &state.profiles[client.map_or(state.default_profile, |c| c.profile)];
-        let verdict = verdict_for(&state, profile, &self.rules, client_ip, client, name, qtype);
+        let verdict = verdict_for(&state, profile, self, client_ip, client, name, qtype);
         Ruling {
             client: client.map(|c| c.name.clone()),
             profile: profile.name.clone(),
@@ -293,7 +311,7 @@ impl Filter {
 fn verdict_for(
     state: &State,
     profile: &CompiledProfile,
-    rules: &RuleIndex,
+    filter: &Filter,
     client_ip: IpAddr,
     client: Option<&ClientInfo>,
     name: &str,
@@ -331,19 +349,28 @@ fn verdict_for(
             Action::Rewrite(rewrite) => return Verdict::Rewrite { rewrite, rule },
         }
     }
-    if allowed_by.is_none()
-        && !profile.profile.blocked_services.is_empty()
-        && let Some(service) = ServiceCatalog::builtin().service_of(name)
-        && profile
-            .profile
-            .blocked_services
+    let p = &profile.profile;
+    let service = if allowed_by.is_none() && (p.has_time_limits() || !p.blocked_services.is_empty())
+    {
+        ServiceCatalog::builtin().service_of(name)
+    } else {
+        None
+    };
+    if let Some(service) = service
+        && p.blocked_services
             .iter()
             .any(|t| t.covers(Some(&service.id), Some(service.group)))
     {
         return Verdict::BlockService { service };
     }
     if allowed_by.is_none()
-        && let Some(m) = rules.check(&query, &profile.mask)
+        && p.has_time_limits()
+        && let Some(reason) = filter.usage.check(p, service, filter.clock.now())
+    {
+        return Verdict::BlockTime { reason };
+    }
+    if allowed_by.is_none()
+        && let Some(m) = filter.rules.check(&query, &profile.mask)
     {
         let meta = state.lists.get(&m.list);
         let rule = RuleRef {
@@ -481,6 +508,15 @@ fn compile_state(
     })
 }
 
+/// The profile with every schedule written in the profile's own time zone.
+fn with_profile_zone(p: &Profile) -> Profile {
+    let mut profile = p.clone();
+    for schedule in &mut profile.schedules {
+        schedule.time_zone = p.time_zone.clone();
+    }
+    profile
+}
+
 fn compile_profile(
     p: &Profile,
     config: &FilterConfig,
@@ -528,7 +564,7 @@ fn compile_profile(
     }
     CompiledProfile {
         name: Arc::from(p.name.as_str()),
-        profile: p.clone(),
+        profile: with_profile_zone(p),
         mask,
         has_custom: !custom.is_empty(),
         custom,

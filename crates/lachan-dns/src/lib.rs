@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod resolver;
 pub mod safesearch;
 pub mod server;
+pub mod timelimits;
 pub mod wire;
 
 pub use event::{NoSink, QueryRecord, QuerySink};
@@ -20,3 +21,4 @@ pub use filter::{
 };
 pub use resolver::{Resolver, ResolverOptions, Transport};
 pub use server::{Bound, ListenOptions, bind};
+pub use timelimits::{Clock, SystemClock};

@@ -14,7 +14,7 @@ use std::time::{Instant, SystemTime};
 use hickory_proto::op::Message;
 use hickory_proto::rr::RData;
 use ipnet::IpNet;
-use lachan_policy::{BlockAnswer, Category, Decision, Service, ServiceCatalog};
+use lachan_policy::{BlockAnswer, BlockReason, Category, Decision, Service, ServiceCatalog};
 use lachan_rules::Rewrite;
 use lachan_upstream::{Cache, CacheKey, Forwarder};
 
@@ -212,6 +212,13 @@ impl Resolver {
                 self.block_answer(&query, ruling.block_answer, service_block_text(service)),
                 Decision::Blocked,
             )),
+            Verdict::BlockTime { reason } => {
+                let text = format!("Lachan: {}", reason.text_en());
+                Some((
+                    self.block_answer(&query, ruling.block_answer, &text),
+                    Decision::Blocked,
+                ))
+            }
             Verdict::Rewrite { rewrite, .. } => match rewrite {
                 Rewrite::Cname(_) => None,
                 other => Some((self.rewrite_answer(&query, other), Decision::Rewritten)),
@@ -376,7 +383,7 @@ impl Resolver {
             .collect()
     }
 
-    fn block_answer(&self, query: &Query, mode: BlockAnswer, text: &'static str) -> Vec<u8> {
+    fn block_answer(&self, query: &Query, mode: BlockAnswer, text: &str) -> Vec<u8> {
         let builder = AnswerBuilder::new(query)
             .ttl(self.options.blocked_ttl)
             .ede(ede::FILTERED, text);
@@ -428,6 +435,11 @@ impl Resolver {
         let (category, rule) = match &ruling.verdict {
             Verdict::Block { category, rule } => (*category, Some(rule.to_string())),
             Verdict::BlockService { service } => (None, Some(format!("service: {}", service.name))),
+            Verdict::BlockTime { reason } => {
+                let category = matches!(reason, BlockReason::BudgetExhausted { .. })
+                    .then_some(Category::ExcessiveUse);
+                (category, Some(format!("time: {}", reason.text_en())))
+            }
             Verdict::Rewrite { rule, .. } => (None, Some(rule.to_string())),
             Verdict::Forward {
                 allowed_by: Some(rule),

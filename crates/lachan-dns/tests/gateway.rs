@@ -60,6 +60,7 @@ fn family() -> FilterConfig {
                     "service:tiktok".parse().unwrap(),
                     "group:games".parse().unwrap(),
                 ],
+                ..Profile::unfiltered("child")
             },
             Profile {
                 name: "teen".into(),
@@ -584,5 +585,87 @@ async fn blocked_services_follow_the_catalogue() {
         addresses(&zalo),
         vec![IpAddr::from(UPSTREAM_V4)],
         "chat is not blocked for the child"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_and_schedules_follow_the_clock() {
+    let upstream = Upstream::start().await;
+    let mut config = family();
+    let child = &mut config.profiles[0];
+    child.blocked_services.clear();
+    child.budgets = vec![lachan_policy::Budget::new(
+        "service:roblox".parse().unwrap(),
+        1,
+    )];
+    child.schedules = vec![lachan_policy::Schedule {
+        target: "group:social".parse().unwrap(),
+        time_zone: Default::default(),
+        blocked: "daily 20:00-22:00".parse().unwrap(),
+    }];
+    // Wednesday 10:00 in Ho Chi Minh City (UTC+7).
+    let clock = ManualClock::at("2026-11-25T03:00:00Z");
+    let listen = lachan_dns::ListenOptions {
+        udp_workers: 1,
+        ..lachan_dns::ListenOptions::default()
+    };
+    let gw = gateway_clocked(
+        config,
+        vec![upstream.addr],
+        ResolverOptions::default(),
+        listen,
+        clock.clone(),
+    )
+    .await;
+    let ask = |name: &'static str| async move {
+        udp(gw.addr, localhost(1), &query(name, RecordType::A, true))
+            .await
+            .unwrap()
+    };
+    // The one-minute budget: every query in the first active minute is answered...
+    assert_eq!(
+        addresses(&ask("api.roblox.com.").await),
+        vec![IpAddr::from(UPSTREAM_V4)]
+    );
+    clock.set("2026-11-25T03:00:40Z");
+    assert_eq!(
+        addresses(&ask("www.roblox.com.").await),
+        vec![IpAddr::from(UPSTREAM_V4)]
+    );
+    // ...and once that minute is over, the budget is used up until midnight.
+    clock.set("2026-11-25T03:01:05Z");
+    let used_up = ask("api.roblox.com.").await;
+    assert_eq!(
+        addresses(&used_up),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    let text = ede_text(&used_up).unwrap();
+    assert!(text.contains("used up") && text.contains("00:00"), "{text}");
+    // Other services are not counted against Roblox's budget.
+    assert_eq!(
+        addresses(&ask("www.tiktok.com.").await),
+        vec![IpAddr::from(UPSTREAM_V4)]
+    );
+    // The schedule blocks social networks from 20:00 local time (13:00 UTC).
+    assert_eq!(
+        addresses(&ask("www.facebook.com.").await),
+        vec![IpAddr::from(UPSTREAM_V4)]
+    );
+    clock.set("2026-11-25T13:30:00Z");
+    let evening = ask("www.facebook.com.").await;
+    assert_eq!(
+        addresses(&evening),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert!(
+        ede_text(&evening).unwrap().contains("22:00"),
+        "{:?}",
+        ede_text(&evening)
+    );
+    // A new day (after 17:00 UTC) gives Roblox its minute back.
+    clock.set("2026-11-25T17:00:30Z");
+    assert_eq!(
+        addresses(&ask("api.roblox.com.").await),
+        vec![IpAddr::from(UPSTREAM_V4)]
     );
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Category, Target};
+use crate::{Budget, Category, Pause, Schedule, Target, Zone};
 
 /// How YouTube is restricted for a profile (a toggle separate from safe search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -130,6 +130,18 @@ pub struct Profile {
     /// `"group:games"`.
     #[serde(default)]
     pub blocked_services: Vec<Target>,
+    /// The IANA time zone of schedules and of the budget day (default `Asia/Ho_Chi_Minh`).
+    #[serde(default)]
+    pub time_zone: Zone,
+    /// Blocking schedules (bedtime, school hours), written in `time_zone`.
+    #[serde(default)]
+    pub schedules: Vec<Schedule>,
+    /// Daily time budgets per service or group.
+    #[serde(default)]
+    pub budgets: Vec<Budget>,
+    /// The guardian's "pause internet", if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Pause>,
 }
 
 impl Profile {
@@ -144,7 +156,16 @@ impl Profile {
             deny: Vec::new(),
             block_answer: None,
             blocked_services: Vec::new(),
+            time_zone: Zone::default(),
+            schedules: Vec::new(),
+            budgets: Vec::new(),
+            pause: None,
         }
+    }
+
+    /// Whether any schedule, budget or pause applies to this profile.
+    pub fn has_time_limits(&self) -> bool {
+        !self.schedules.is_empty() || !self.budgets.is_empty() || self.pause.is_some()
     }
 
     /// The built-in profile for a child: adult, gambling and threat sites blocked, safe search

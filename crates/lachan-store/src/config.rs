@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use lachan_policy::{Category, Profile};
+use lachan_policy::{Budget, Category, Pause, Profile, Schedule, Zone};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, Sqlite, Transaction};
 
@@ -143,13 +143,15 @@ impl Store {
     pub async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
-             blocked_services FROM profiles ORDER BY name",
+             blocked_services, time_rules FROM profiles ORDER BY name",
         )
         .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|row| {
                 let block_answer: Option<String> = row.try_get("block_answer")?;
+                let time: TimeRules =
+                    from_json("profiles", "time_rules", row.try_get("time_rules")?)?;
                 Ok(Profile {
                     name: row.try_get("name")?,
                     block: from_json("profiles", "block", row.try_get("block")?)?,
@@ -165,6 +167,10 @@ impl Store {
                         "blocked_services",
                         row.try_get("blocked_services")?,
                     )?,
+                    time_zone: time.time_zone,
+                    schedules: time.schedules,
+                    budgets: time.budgets,
+                    pause: time.pause,
                 })
             })
             .collect()
@@ -279,6 +285,30 @@ async fn upsert_list(
     guard(done.rows_affected(), Kind::List, &list.name)
 }
 
+/// A profile's time rules, stored together as one JSON object.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct TimeRules {
+    #[serde(default)]
+    time_zone: Zone,
+    #[serde(default)]
+    schedules: Vec<Schedule>,
+    #[serde(default)]
+    budgets: Vec<Budget>,
+    #[serde(default)]
+    pause: Option<Pause>,
+}
+
+impl TimeRules {
+    fn of(profile: &Profile) -> TimeRules {
+        TimeRules {
+            time_zone: profile.time_zone.clone(),
+            schedules: profile.schedules.clone(),
+            budgets: profile.budgets.clone(),
+            pause: profile.pause,
+        }
+    }
+}
+
 async fn upsert_profile(
     tx: &mut Transaction<'static, Sqlite>,
     profile: &Profile,
@@ -287,12 +317,13 @@ async fn upsert_profile(
     let done = sqlx::query(
         "INSERT INTO profiles \
          (name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
-         blocked_services, origin) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         blocked_services, time_rules, origin) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (name) DO UPDATE SET block = excluded.block, \
          safe_search = excluded.safe_search, youtube = excluded.youtube, \
          allow_rules = excluded.allow_rules, deny_rules = excluded.deny_rules, \
-         block_answer = excluded.block_answer, blocked_services = excluded.blocked_services \
+         block_answer = excluded.block_answer, blocked_services = excluded.blocked_services, \
+         time_rules = excluded.time_rules \
          WHERE profiles.origin = excluded.origin",
     )
     .bind(&profile.name)
@@ -307,6 +338,7 @@ async fn upsert_profile(
         "blocked_services",
         &profile.blocked_services,
     )?)
+    .bind(to_json("profiles", "time_rules", &TimeRules::of(profile))?)
     .bind(origin)
     .execute(&mut **tx)
     .await?;

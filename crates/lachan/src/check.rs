@@ -45,7 +45,7 @@ pub async fn domain(
     let (verdict, category, rule_ref) = match &decision.verdict {
         Verdict::Forward { allowed_by } => ("allowed", None, allowed_by.clone()),
         Verdict::Block { category, rule } => ("blocked", *category, Some(rule.clone())),
-        Verdict::BlockService { .. } => ("blocked", None, None),
+        Verdict::BlockService { .. } | Verdict::BlockTime { .. } => ("blocked", None, None),
         Verdict::Rewrite { rule, .. } => ("rewritten", None, Some(rule.clone())),
         Verdict::SafeSearch { .. } => ("safe_search", None, None),
         Verdict::Canary => ("canary_nxdomain", None, None),
@@ -65,6 +65,9 @@ pub async fn domain(
         }
         Verdict::Rewrite { rewrite, .. } => Some(format!("{rewrite:?}")),
         Verdict::Canary => Some("browsers' DNS-over-HTTPS canary: answered NXDOMAIN".into()),
+        Verdict::BlockTime { reason } => {
+            Some(format!("{} / {}", reason.text_vi(), reason.text_en()))
+        }
         Verdict::BlockService { service } => Some(format!(
             "blocked service: {} ({}, group {})",
             service.name, service.id, service.group

@@ -171,7 +171,44 @@ pub async fn gateway_with(
     options: ResolverOptions,
     listen: ListenOptions,
 ) -> Gateway {
-    let (filter, reports) = lachan_dns::Filter::new(&config).expect("valid filter config");
+    gateway_clocked(
+        config,
+        upstreams,
+        options,
+        listen,
+        Arc::new(lachan_dns::SystemClock),
+    )
+    .await
+}
+
+/// A clock the test moves by hand.
+pub struct ManualClock(pub std::sync::Mutex<jiff::Timestamp>);
+
+impl ManualClock {
+    pub fn at(rfc3339: &str) -> Arc<ManualClock> {
+        Arc::new(ManualClock(std::sync::Mutex::new(rfc3339.parse().unwrap())))
+    }
+
+    pub fn set(&self, rfc3339: &str) {
+        *self.0.lock().unwrap() = rfc3339.parse().unwrap();
+    }
+}
+
+impl lachan_dns::Clock for ManualClock {
+    fn now(&self) -> jiff::Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub async fn gateway_clocked(
+    config: FilterConfig,
+    upstreams: Vec<SocketAddr>,
+    options: ResolverOptions,
+    listen: ListenOptions,
+    clock: Arc<dyn lachan_dns::Clock>,
+) -> Gateway {
+    let (filter, reports) =
+        lachan_dns::Filter::with_clock(&config, clock).expect("valid filter config");
     for r in &reports {
         assert!(
             r.report.io_error.is_none(),
