@@ -91,6 +91,18 @@ fn list_server(body: &'static str, failing: Arc<AtomicBool>, lifetime: Duration)
     addr
 }
 
+/// Runs `lachan ARGS --data-dir DATA --config CONFIG` to completion.
+fn lachan(args: &[&str], data: &Path, config: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
 /// One HTTP/1.1 GET over a plain socket: (status, body).
 fn http_get(addr: SocketAddr, path: &str, host: &str, token: Option<&str>) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
@@ -243,21 +255,11 @@ listen = "127.0.0.1:0"
     .unwrap();
     let server: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
-    let token = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--name",
-            "test",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
+    let token = lachan(
+        &["token", "create", "--role", "admin", "--name", "test"],
+        &data,
+        &config,
+    );
     assert!(
         token.status.success(),
         "{}",
@@ -340,13 +342,7 @@ listen = "127.0.0.1:0"
     stop(child);
 
     // Nothing acknowledged is lost: every query answered is in the log after SIGTERM.
-    let log = Command::new(BIN)
-        .args(["querylog", "--json", "--limit", "100", "--data-dir"])
-        .arg(&data)
-        .args(["--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let log = lachan(&["querylog", "--json", "--limit", "100"], &data, &config);
     assert!(
         log.status.success(),
         "{}",
@@ -368,19 +364,11 @@ listen = "127.0.0.1:0"
     assert_eq!(count("game-portal.test", "blocked"), 1);
     assert!(count("game-portal.test", "allowed") >= 1);
 
-    let check = Command::new(BIN)
-        .args([
-            "check",
-            "domain",
-            "www.casino-online.test",
-            "--json",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
+    let check = lachan(
+        &["check", "domain", "www.casino-online.test", "--json"],
+        &data,
+        &config,
+    );
     assert!(
         check.status.success(),
         "{}",
@@ -394,13 +382,7 @@ listen = "127.0.0.1:0"
     assert_eq!(v["rule"]["line"], 2);
     assert_eq!(v["rule"]["text"], "||casino-online.test^");
 
-    let human = Command::new(BIN)
-        .args(["check", "domain", "example.org", "--data-dir"])
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
+    let human = lachan(&["check", "domain", "example.org"], &data, &config);
     assert!(String::from_utf8_lossy(&human.stdout).contains("example.org: ALLOWED"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
