@@ -2,7 +2,8 @@
 //! the block page shown to a child whose browser reached Lachan because a name was blocked.
 //!
 //! [`router`] builds the whole application from an [`AppState`]; [`serve`] runs it on a
-//! listener until a cancellation token fires. API tokens are made with [`create_token`] (the
+//! listener until a cancellation token fires, capping open connections and closing those too
+//! slow to send headers or silent too long ([`ServeOptions`], [`serve_with`]). API tokens are made with [`create_token`] (the
 //! `lachan token create` command) and only their SHA-256 is stored.
 //!
 //! Requests are sorted by their `Host` header: the console's own host (an IP literal or one of
@@ -17,6 +18,7 @@ mod auth;
 mod block_page;
 mod console;
 mod error;
+mod idle;
 mod limiter;
 mod limits;
 mod password;
@@ -27,6 +29,6 @@ mod token;
 pub use error::ServerError;
 pub use limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
 pub use password::{hash_password, verify_password};
-pub use serve::{router, serve};
+pub use serve::{ServeOptions, router, serve, serve_with};
 pub use state::{AppState, DEFAULT_CONSOLE_HOSTS};
 pub use token::{TOKEN_PREFIX, create_token, hash_token, new_token};
