@@ -274,6 +274,21 @@ impl Filter {
             .collect()
     }
 
+    /// Per-profile service usage for time budgets (to persist it and preload it at start).
+    pub fn usage(&self) -> &UsageBook {
+        &self.usage
+    }
+
+    /// The profile named `name`, as compiled (schedules in its time zone).
+    pub fn profile(&self, name: &str) -> Option<Profile> {
+        let state = self.state.load();
+        state
+            .profiles
+            .iter()
+            .find(|p| &*p.name == name)
+            .map(|p| p.profile.clone())
+    }
+
     /// Rules held by the list index.
     pub fn rule_count(&self) -> usize {
         self.rules.len()

@@ -6,7 +6,7 @@
 //! 1-minute budget gives one whole minute, during which every query of the service is answered.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::Timestamp;
 use lachan_policy::{
@@ -29,6 +29,13 @@ impl Clock for SystemClock {
     }
 }
 
+/// Receives each finished minute of a service's use, to keep it across restarts. `record` runs
+/// on the answer path: it must not block.
+pub trait UsageSink: Send + Sync {
+    /// Takes one finished minute of `profile`'s use of `service`.
+    fn record(&self, profile: &str, minute: Timestamp, service: &str, group: ServiceGroup);
+}
+
 /// One profile's usage today and the activity of the minute in progress.
 struct ProfileUsage {
     day: UsageDay,
@@ -45,12 +52,16 @@ impl ProfileUsage {
         }
     }
 
-    /// Counts the finished minute's activity and starts a new day at local midnight.
-    fn advance(&mut self, profile: &Profile, now: Timestamp) {
+    /// Counts the finished minute's activity (and reports it to `sink`) and starts a new day
+    /// at local midnight.
+    fn advance(&mut self, profile: &Profile, now: Timestamp, sink: Option<&Arc<dyn UsageSink>>) {
         let minute = minute_of(now);
         if minute != self.minute {
             for (service, group) in self.pending.drain(..) {
                 self.day.record_activity(self.minute, &service, group);
+                if let Some(sink) = sink {
+                    sink.record(&profile.name, self.minute, &service, group);
+                }
             }
             self.minute = minute;
         }
@@ -68,9 +79,32 @@ fn minute_of(t: Timestamp) -> Timestamp {
 #[derive(Default)]
 pub struct UsageBook {
     profiles: Mutex<HashMap<String, ProfileUsage>>,
+    sink: OnceLock<Arc<dyn UsageSink>>,
 }
 
 impl UsageBook {
+    /// Sends every finished minute to `sink` from now on (set once).
+    pub fn set_sink(&self, sink: Arc<dyn UsageSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// Counts minutes recorded earlier (by a previous run) for `profile`; minutes outside the
+    /// profile's current day are ignored.
+    pub fn preload(
+        &self,
+        profile: &Profile,
+        now: Timestamp,
+        minutes: &[(Timestamp, String, ServiceGroup)],
+    ) {
+        let mut profiles = self.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        let usage = profiles
+            .entry(profile.name.clone())
+            .or_insert_with(|| ProfileUsage::new(profile, now));
+        for (minute, service, group) in minutes {
+            usage.day.record_activity(*minute, service, *group);
+        }
+    }
+
     /// Decides `service` (the catalogue's service of the queried name, if any) for `profile` at
     /// `now`; an allowed query of a service marks the current minute as used.
     pub fn check(
@@ -83,7 +117,7 @@ impl UsageBook {
         let usage = profiles
             .entry(profile.name.clone())
             .or_insert_with(|| ProfileUsage::new(profile, now));
-        usage.advance(profile, now);
+        usage.advance(profile, now, self.sink.get());
         let limits = TimeLimits {
             pause: profile.pause.as_ref(),
             schedules: &profile.schedules,
@@ -107,5 +141,93 @@ impl UsageBook {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lachan_policy::{Budget, ServiceCatalog};
+
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<(String, Timestamp, String)>>);
+
+    impl UsageSink for Recorded {
+        fn record(&self, profile: &str, minute: Timestamp, service: &str, _group: ServiceGroup) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((profile.into(), minute, service.into()));
+        }
+    }
+
+    fn child_with_roblox_budget(minutes: u32) -> Profile {
+        Profile {
+            budgets: vec![Budget::new("service:roblox".parse().unwrap(), minutes)],
+            ..Profile::unfiltered("child")
+        }
+    }
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn finished_minutes_go_to_the_sink_once() {
+        let book = UsageBook::default();
+        let sink = Arc::new(Recorded::default());
+        book.set_sink(sink.clone());
+        let profile = child_with_roblox_budget(30);
+        let roblox = ServiceCatalog::builtin().get("roblox");
+        for second in ["03:00:01", "03:00:30", "03:00:59"] {
+            assert_eq!(
+                book.check(&profile, roblox, ts(&format!("2026-11-25T{second}Z"))),
+                None
+            );
+        }
+        assert!(
+            sink.0.lock().unwrap().is_empty(),
+            "the minute is not over yet"
+        );
+        assert_eq!(book.check(&profile, None, ts("2026-11-25T03:01:00Z")), None);
+        assert_eq!(
+            *sink.0.lock().unwrap(),
+            vec![(
+                "child".to_string(),
+                ts("2026-11-25T03:00:00Z"),
+                "roblox".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn preloaded_minutes_count_against_the_budget() {
+        let book = UsageBook::default();
+        let profile = child_with_roblox_budget(2);
+        let roblox = ServiceCatalog::builtin().get("roblox");
+        let earlier = [
+            (
+                ts("2026-11-25T02:00:00Z"),
+                "roblox".to_string(),
+                ServiceGroup::Games,
+            ),
+            (
+                ts("2026-11-25T02:01:00Z"),
+                "roblox".to_string(),
+                ServiceGroup::Games,
+            ),
+            // Yesterday (local day starts at 17:00 UTC): ignored.
+            (
+                ts("2026-11-24T10:00:00Z"),
+                "roblox".to_string(),
+                ServiceGroup::Games,
+            ),
+        ];
+        let now = ts("2026-11-25T03:00:00Z");
+        book.preload(&profile, now, &earlier);
+        let reason = book
+            .check(&profile, roblox, now)
+            .expect("two minutes already used");
+        assert!(reason.text_en().contains("used up"), "{}", reason.text_en());
     }
 }

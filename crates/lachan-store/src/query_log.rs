@@ -129,7 +129,11 @@ impl Store {
             .bind(older_than_ms)
             .execute(self.pool())
             .await?;
-        Ok(deleted + usage.rows_affected())
+        let service_usage = sqlx::query("DELETE FROM service_usage WHERE minute_ms < ?")
+            .bind(older_than_ms)
+            .execute(self.pool())
+            .await?;
+        Ok(deleted + usage.rows_affected() + service_usage.rows_affected())
     }
 }
 

@@ -50,6 +50,7 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     record_reports(&store, &reports).await;
     let list_lines = list_lines(&filter_config, &reports);
     let filter = Arc::new(filter);
+    restore_usage(&store, &filter).await;
     let forwarder = app::forwarder(&setup.config)?;
     let dns = &setup.config.dns;
     let cache = Cache::new(CacheOptions {
@@ -142,6 +143,71 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     }
     println!("Lachan: stopped");
     Ok(())
+}
+
+/// Writes each finished minute of service use to the store (a few per minute at most, so each
+/// is its own small write, off the answer path).
+struct StoreUsageSink {
+    store: Store,
+    runtime: tokio::runtime::Handle,
+}
+
+impl lachan_dns::UsageSink for StoreUsageSink {
+    fn record(
+        &self,
+        profile: &str,
+        minute: jiff::Timestamp,
+        service: &str,
+        group: lachan_policy::ServiceGroup,
+    ) {
+        let store = self.store.clone();
+        let minute = lachan_store::ServiceMinute {
+            profile: profile.to_string(),
+            minute_ms: minute.as_millisecond(),
+            service: service.to_string(),
+            group,
+        };
+        self.runtime.spawn(async move {
+            if let Err(err) = store.record_service_minutes(&[minute]).await {
+                tracing::warn!("a minute of service use was not saved: {err}");
+            }
+        });
+    }
+}
+
+/// Counts today's minutes of service use saved by earlier runs, so a restart does not reset
+/// time budgets, then saves the minutes of this run.
+async fn restore_usage(store: &Store, filter: &Filter) {
+    let now = jiff::Timestamp::now();
+    // Two days back covers "today" in every time zone.
+    let since = now.as_millisecond() - 2 * 86_400_000;
+    match store.service_minutes_since(since).await {
+        Ok(minutes) => {
+            let mut by_profile: std::collections::HashMap<&str, Vec<_>> =
+                std::collections::HashMap::new();
+            for m in &minutes {
+                if let Ok(t) = jiff::Timestamp::from_millisecond(m.minute_ms) {
+                    by_profile.entry(m.profile.as_str()).or_default().push((
+                        t,
+                        m.service.clone(),
+                        m.group,
+                    ));
+                }
+            }
+            for (name, minutes) in by_profile {
+                if let Some(profile) = filter.profile(name) {
+                    filter.usage().preload(&profile, now, &minutes);
+                }
+            }
+        }
+        Err(err) => {
+            tracing::warn!("earlier service use not loaded; today's budgets start from zero: {err}")
+        }
+    }
+    filter.usage().set_sink(Arc::new(StoreUsageSink {
+        store: store.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    }));
 }
 
 /// Starts the console, API and block page when `[http]` is enabled; returns its address.
