@@ -523,12 +523,14 @@ fn compile_state(
     })
 }
 
-/// The profile with every schedule written in the profile's own time zone.
+/// The profile as decisions use it: every schedule in the profile's own time zone, and the
+/// budgets in force (the Decree 147/2024 limits for a child under 18 with none written).
 fn with_profile_zone(p: &Profile) -> Profile {
     let mut profile = p.clone();
     for schedule in &mut profile.schedules {
         schedule.time_zone = p.time_zone.clone();
     }
+    profile.budgets = p.effective_budgets();
     profile
 }
 

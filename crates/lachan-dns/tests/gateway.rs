@@ -669,3 +669,70 @@ async fn budgets_and_schedules_follow_the_clock() {
         vec![IpAddr::from(UPSTREAM_V4)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_under_18_get_60_minutes_per_game_by_default() {
+    let upstream = Upstream::start().await;
+    let mut config = family();
+    let child = &mut config.profiles[0];
+    child.blocked_services.clear();
+    child.age = Some(12);
+    let clock = ManualClock::at("2026-11-25T03:00:00Z");
+    let listen = lachan_dns::ListenOptions {
+        udp_workers: 1,
+        ..lachan_dns::ListenOptions::default()
+    };
+    let gw = gateway_clocked(
+        config,
+        vec![upstream.addr],
+        ResolverOptions::default(),
+        listen,
+        clock.clone(),
+    )
+    .await;
+    let at_minute = |m: i64| {
+        let t = jiff::Timestamp::from_second(1_795_575_600 + m * 60 + 5).unwrap(); // 2026-11-25T03:00:05Z + m min
+        clock.set(&t.to_string());
+    };
+    for minute in 0..60 {
+        at_minute(minute);
+        let m = udp(
+            gw.addr,
+            localhost(1),
+            &query("api.roblox.com.", RecordType::A, false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            addresses(&m),
+            vec![IpAddr::from(UPSTREAM_V4)],
+            "minute {minute} is within the hour"
+        );
+    }
+    at_minute(60);
+    let used_up = udp(
+        gw.addr,
+        localhost(1),
+        &query("api.roblox.com.", RecordType::A, true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        addresses(&used_up),
+        vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
+    );
+    assert!(
+        ede_text(&used_up).unwrap().contains("60 min"),
+        "{:?}",
+        ede_text(&used_up)
+    );
+    // Per game: another game still has its own hour (the day's 180 minutes are not used up).
+    let other = udp(
+        gw.addr,
+        localhost(1),
+        &query("ff.garena.vn.", RecordType::A, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(addresses(&other), vec![IpAddr::from(UPSTREAM_V4)]);
+}

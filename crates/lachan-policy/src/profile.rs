@@ -130,6 +130,10 @@ pub struct Profile {
     /// `"group:games"`.
     #[serde(default)]
     pub blocked_services: Vec<Target>,
+    /// The child's age, if known. Under 18 with no `budgets` written, the Decree 147/2024
+    /// gaming limits apply (60 minutes per game, 180 minutes of games a day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<u8>,
     /// The IANA time zone of schedules and of the budget day (default `Asia/Ho_Chi_Minh`).
     #[serde(default)]
     pub time_zone: Zone,
@@ -156,6 +160,7 @@ impl Profile {
             deny: Vec::new(),
             block_answer: None,
             blocked_services: Vec::new(),
+            age: None,
             time_zone: Zone::default(),
             schedules: Vec::new(),
             budgets: Vec::new(),
@@ -165,7 +170,16 @@ impl Profile {
 
     /// Whether any schedule, budget or pause applies to this profile.
     pub fn has_time_limits(&self) -> bool {
-        !self.schedules.is_empty() || !self.budgets.is_empty() || self.pause.is_some()
+        !self.schedules.is_empty() || !self.effective_budgets().is_empty() || self.pause.is_some()
+    }
+
+    /// The budgets in force: those the guardian wrote, or for a child under 18 with none
+    /// written, the Decree 147/2024 gaming limits.
+    pub fn effective_budgets(&self) -> Vec<Budget> {
+        match self.age {
+            Some(age) if age < 18 && self.budgets.is_empty() => crate::decree_147_defaults(),
+            _ => self.budgets.clone(),
+        }
     }
 
     /// The built-in profile for a child: adult, gambling and threat sites blocked, safe search
@@ -219,6 +233,28 @@ mod tests {
         assert_eq!(page.ipv6(), None);
         assert_eq!(BlockAnswer::NullIp.ipv6(), Some(Ipv6Addr::UNSPECIFIED));
         assert_eq!(BlockAnswer::NxDomain.ipv4(), None);
+    }
+
+    #[test]
+    fn children_under_18_get_the_decree_147_limits_unless_budgets_are_written() {
+        let mut p = Profile {
+            age: Some(12),
+            ..Profile::unfiltered("An")
+        };
+        assert_eq!(p.effective_budgets(), crate::decree_147_defaults());
+        assert!(p.has_time_limits());
+        p.budgets = vec![Budget::new("group:games".parse().unwrap(), 90)];
+        assert_eq!(p.effective_budgets(), p.budgets);
+        let adult = Profile {
+            age: Some(18),
+            ..Profile::unfiltered("Bình")
+        };
+        assert!(adult.effective_budgets().is_empty() && !adult.has_time_limits());
+        assert!(
+            Profile::unfiltered("unknown age")
+                .effective_budgets()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl Store {
     pub async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
-             blocked_services, time_rules FROM profiles ORDER BY name",
+             blocked_services, time_rules, age FROM profiles ORDER BY name",
         )
         .fetch_all(self.pool())
         .await?;
@@ -167,6 +167,9 @@ impl Store {
                         "blocked_services",
                         row.try_get("blocked_services")?,
                     )?,
+                    age: row
+                        .try_get::<Option<i64>, _>("age")?
+                        .and_then(|a| u8::try_from(a).ok()),
                     time_zone: time.time_zone,
                     schedules: time.schedules,
                     budgets: time.budgets,
@@ -317,13 +320,13 @@ async fn upsert_profile(
     let done = sqlx::query(
         "INSERT INTO profiles \
          (name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
-         blocked_services, time_rules, origin) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         blocked_services, time_rules, age, origin) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (name) DO UPDATE SET block = excluded.block, \
          safe_search = excluded.safe_search, youtube = excluded.youtube, \
          allow_rules = excluded.allow_rules, deny_rules = excluded.deny_rules, \
          block_answer = excluded.block_answer, blocked_services = excluded.blocked_services, \
-         time_rules = excluded.time_rules \
+         time_rules = excluded.time_rules, age = excluded.age \
          WHERE profiles.origin = excluded.origin",
     )
     .bind(&profile.name)
@@ -339,6 +342,7 @@ async fn upsert_profile(
         &profile.blocked_services,
     )?)
     .bind(to_json("profiles", "time_rules", &TimeRules::of(profile))?)
+    .bind(profile.age.map(i64::from))
     .bind(origin)
     .execute(&mut **tx)
     .await?;

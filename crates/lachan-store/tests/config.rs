@@ -39,6 +39,7 @@ fn school_profile() -> Profile {
             "service:tiktok".parse().unwrap(),
             "group:games".parse().unwrap(),
         ],
+        age: Some(11),
         time_zone: "Asia/Ho_Chi_Minh".parse().unwrap(),
         schedules: vec![lachan_policy::Schedule::bedtime(Default::default())],
         budgets: lachan_policy::decree_147_defaults(),
