@@ -124,6 +124,34 @@ named_enum!(
 );
 
 impl Category {
+    /// A short Vietnamese name for children and parents ("cờ bạc, cá độ" for gambling).
+    pub fn label_vi(self) -> &'static str {
+        use Category::*;
+        match self {
+            Adult => "nội dung người lớn",
+            Violence => "bạo lực",
+            Gambling => "cờ bạc, cá độ",
+            Drugs => "ma túy, chất cấm",
+            SelfHarm => "tự gây hại",
+            Hate => "thù ghét, kỳ thị",
+            Profanity => "ngôn từ tục tĩu",
+            SexualMinors => "xâm hại tình dục trẻ em",
+            Grooming => "dụ dỗ trẻ em",
+            Sextortion => "tống tiền bằng hình ảnh",
+            StrangerContact => "người lạ làm quen",
+            Bullying => "bắt nạt",
+            Sexting => "tin nhắn, hình ảnh nhạy cảm",
+            PersonalInfo => "thông tin cá nhân",
+            Scam => "lừa đảo",
+            Threat => "mã độc, trang lừa đảo",
+            Ads => "quảng cáo, theo dõi",
+            InGamePurchase => "mua hàng trong game",
+            Privacy => "quyền riêng tư",
+            ExcessiveUse => "dùng quá thời gian cho phép",
+            Sleep => "giờ đi ngủ",
+        }
+    }
+
     /// The risk group this category belongs to.
     pub fn group(self) -> RiskGroup {
         use Category::*;
@@ -176,6 +204,14 @@ mod tests {
         assert_eq!(Category::PersonalInfo.group(), RiskGroup::Conduct);
         assert_eq!(Category::Threat.group(), RiskGroup::Contract);
         assert_eq!(Category::Sleep.group(), RiskGroup::Health);
+    }
+
+    #[test]
+    fn every_category_has_a_distinct_vietnamese_label() {
+        let labels: std::collections::HashSet<_> =
+            Category::ALL.iter().map(|c| c.label_vi()).collect();
+        assert_eq!(labels.len(), Category::ALL.len());
+        assert_eq!(Category::Gambling.label_vi(), "cờ bạc, cá độ");
     }
 
     #[test]

@@ -11,9 +11,9 @@ use axum::response::{Html, IntoResponse, Response};
 /// Longest host name shown, in characters (a DNS name has at most 253).
 const MAX_SHOWN_CHARS: usize = 253;
 
-/// The block page for a request to `host`.
-pub(crate) fn response(host: &str) -> Response {
-    let mut response = (StatusCode::FORBIDDEN, Html(render(host))).into_response();
+/// The block page for a request to `host`, saying `reason` when one is known.
+pub(crate) fn response(host: &str, reason: Option<&str>) -> Response {
+    let mut response = (StatusCode::FORBIDDEN, Html(render(host, reason))).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
@@ -23,10 +23,18 @@ pub(crate) fn response(host: &str) -> Response {
     response
 }
 
-/// The page's HTML, with `host` escaped.
-fn render(host: &str) -> String {
+/// The page's HTML, with `host` and `reason` escaped.
+fn render(host: &str, reason: Option<&str>) -> String {
     let shown: String = host.chars().take(MAX_SHOWN_CHARS).collect();
+    let why = reason.map_or(String::new(), |r| {
+        let r: String = r.chars().take(200).collect();
+        format!(
+            "<p class=\"why\">Lý do: <strong>{}</strong></p>",
+            escape_html(&r)
+        )
+    });
     PAGE.replace("{host}", &escape_html(&shown))
+        .replace("{why}", &why)
 }
 
 /// `text` with the characters that are special in HTML text and attributes escaped.
@@ -63,6 +71,7 @@ ul{padding-left:1.25rem;margin:0}
 .help{margin-top:1.25rem;background:#fff6e0;border-left:4px solid #f0a500;border-radius:.5rem;padding:.75rem 1rem}
 .help a{color:#8a4b00;font-weight:bold}
 .en{margin-top:1.25rem;font-size:.9rem;color:#4a5a6a}
+.why{text-align:center}
 </style>
 </head>
 <body>
@@ -71,6 +80,7 @@ ul{padding-left:1.25rem;margin:0}
 <p class="icon" aria-hidden="true"><svg width="56" height="64" viewBox="0 0 56 64"><path d="M28 2 L52 11 V30 C52 46 41 56 28 62 C15 56 4 46 4 30 V11 Z" class="shield"/><path d="M17 32 L25 40 L40 24" class="tick" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg></p>
 <h1>Trang này đã được chặn</h1>
 <p class="host">{host}</p>
+{why}
 <p>Lachan đã chặn trang này để giữ an toàn cho em khi lên mạng. Trang có thể không hợp với lứa tuổi của em, hoặc bây giờ đang ngoài giờ được dùng.</p>
 <h2>Em nên làm gì?</h2>
 <ul>
@@ -95,14 +105,15 @@ mod tests {
 
     #[test]
     fn markup_in_the_host_is_escaped() {
-        let page = render("<script>alert('x')</script>&\".test");
+        let page = render("<script>alert('x')</script>&\".test", Some("<b>x</b>"));
+        assert!(page.contains("Lý do: <strong>&lt;b&gt;x&lt;/b&gt;</strong>"));
         assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;.test"));
         assert!(!page.contains("<script>"));
     }
 
     #[test]
     fn long_hosts_are_cut() {
-        let page = render(&"a".repeat(10_000));
+        let page = render(&"a".repeat(10_000), None);
         assert!(page.contains(&"a".repeat(MAX_SHOWN_CHARS)));
         assert!(!page.contains(&"a".repeat(MAX_SHOWN_CHARS + 1)));
     }

@@ -25,7 +25,20 @@ pub(crate) async fn dispatch(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .or_else(|| request.uri().authority().map(|a| a.to_string()));
     match host {
-        Some(host) if !is_console_host(&host, &state.console_hosts) => block_page::response(&host),
+        Some(host) if !is_console_host(&host, &state.console_hosts) => {
+            let client = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip());
+            let name = host_without_port(&host.trim().to_ascii_lowercase())
+                .trim_end_matches('.')
+                .to_string();
+            let reason = match (&state.explain, client) {
+                (Some(explain), Some(ip)) => explain(&name, ip),
+                _ => None,
+            };
+            block_page::response(&host, reason.as_deref())
+        }
         _ => next.run(request).await,
     }
 }

@@ -30,5 +30,5 @@ pub use error::ServerError;
 pub use limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
 pub use password::{hash_password, verify_password};
 pub use serve::{ServeOptions, router, serve, serve_with};
-pub use state::{AppState, DEFAULT_CONSOLE_HOSTS};
+pub use state::{AppState, BlockExplainer, DEFAULT_CONSOLE_HOSTS};
 pub use token::{TOKEN_PREFIX, create_token, hash_token, new_token};

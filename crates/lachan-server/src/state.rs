@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use lachan_policy::ServiceCatalog;
@@ -11,7 +12,7 @@ use crate::limiter::FailureLimiter;
 pub const DEFAULT_CONSOLE_HOSTS: &[&str] = &["127.0.0.1:8080", "localhost:8080"];
 
 /// The state of the HTTP application; cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The database.
     pub store: Store,
@@ -22,7 +23,22 @@ pub struct AppState {
     pub console_hosts: Arc<[String]>,
     /// Failed bearer-token attempts per source address.
     pub(crate) failures: Arc<FailureLimiter>,
+    /// Says, in Vietnamese, why a host is blocked for a client (the block page shows it).
+    pub explain: Option<BlockExplainer>,
 }
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("console_hosts", &self.console_hosts)
+            .field("explain", &self.explain.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why `host` (a name, no port) is blocked for the device at `client`, in words for a child;
+/// `None` when there is nothing to say.
+pub type BlockExplainer = Arc<dyn Fn(&str, IpAddr) -> Option<String> + Send + Sync>;
 
 impl AppState {
     /// State over `store` and `catalog`; `console_hosts` as in [`AppState::console_hosts`],
@@ -40,6 +56,13 @@ impl AppState {
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
             failures: Arc::new(FailureLimiter::default()),
+            explain: None,
         }
+    }
+
+    /// The same state, with the block page explaining blocks through `explain`.
+    pub fn with_explainer(mut self, explain: BlockExplainer) -> AppState {
+        self.explain = Some(explain);
+        self
     }
 }

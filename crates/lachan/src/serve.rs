@@ -91,7 +91,7 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     let addrs = bound.local_addrs().to_vec();
     let shutdown = CancellationToken::new();
     let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
-    let console = start_http(&setup, &store, &shutdown, &mut tasks).await?;
+    let console = start_http(&setup, &store, &filter, &shutdown, &mut tasks).await?;
     print_banner(
         &setup,
         &addrs,
@@ -210,10 +210,30 @@ async fn restore_usage(store: &Store, filter: &Filter) {
     }));
 }
 
+/// Why `host` is blocked for the device at `client`, in Vietnamese, for the block page.
+fn block_reason(filter: &Filter, host: &str, client: std::net::IpAddr) -> Option<String> {
+    use lachan_dns::Verdict;
+    match filter
+        .decide(client, host, lachan_dns::wire::rtype::A)
+        .verdict
+    {
+        Verdict::Block {
+            category: Some(c), ..
+        } => Some(format!("trang thuộc nhóm {}", c.label_vi())),
+        Verdict::Block { category: None, .. } => {
+            Some("bố mẹ hoặc thầy cô đã chặn trang này".into())
+        }
+        Verdict::BlockService { service } => Some(format!("{} đang bị chặn", service.name)),
+        Verdict::BlockTime { reason } => Some(reason.text_vi()),
+        _ => None,
+    }
+}
+
 /// Starts the console, API and block page when `[http]` is enabled; returns its address.
 async fn start_http(
     setup: &Setup,
     store: &Store,
+    filter: &Arc<Filter>,
     shutdown: &CancellationToken,
     tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<Option<std::net::SocketAddr>> {
@@ -236,11 +256,15 @@ async fn start_http(
         .collect();
     hosts.push(addr.to_string());
     hosts.extend(http.console_hosts.iter().cloned());
+    let filter = filter.clone();
+    let explain: lachan_server::BlockExplainer =
+        Arc::new(move |host: &str, client: std::net::IpAddr| block_reason(&filter, host, client));
     let state = lachan_server::AppState::new(
         store.clone(),
         lachan_policy::ServiceCatalog::builtin(),
         hosts,
-    );
+    )
+    .with_explainer(explain);
     let router = lachan_server::router(state);
     let shutdown = shutdown.clone();
     tasks.spawn(async move {

@@ -286,6 +286,10 @@ listen = "127.0.0.1:0"
     let (status, page) = http_get(web, "/", "casino-online.test", None);
     assert_eq!(status, 403);
     assert!(page.contains("111") && page.contains("casino-online.test"));
+    assert!(
+        page.contains("Lý do: <strong>trang thuộc nhóm cờ bạc, cá độ</strong>"),
+        "{page}"
+    );
     assert_eq!(
         first_address(&ask(server, "www.casino-online.test.")).as_deref(),
         Some("0.0.0.0")
