@@ -161,6 +161,9 @@ pub struct Ruling {
     pub block_answer: BlockAnswer,
     /// What to do.
     pub verdict: Verdict,
+    /// The service whose use counts against the profile's time budgets if this query is
+    /// answered (see [`Filter::note_use`]).
+    pub metered: Option<&'static Service>,
 }
 
 /// One list's load report, by name.
@@ -314,11 +317,31 @@ impl Filter {
             .map(|i| &state.client_info[i]);
         let profile = &state.profiles[client.map_or(state.default_profile, |c| c.profile)];
         let verdict = verdict_for(&state, profile, self, client_ip, client, name, qtype);
+        let answered = matches!(
+            verdict,
+            Verdict::Forward { .. } | Verdict::SafeSearch { .. }
+        );
+        let metered = (answered && profile.profile.has_time_limits())
+            .then(|| ServiceCatalog::builtin().service_of(name))
+            .flatten();
         Ruling {
             client: client.map(|c| c.name.clone()),
             profile: profile.name.clone(),
             block_answer: profile.block_answer,
             verdict,
+            metered,
+        }
+    }
+
+    /// Counts the current minute against the time budgets of the ruling's profile, for a query
+    /// that was answered. Deciding alone (checks, explanations, refused queries) uses no time.
+    pub fn note_use(&self, ruling: &Ruling) {
+        let Some(service) = ruling.metered else {
+            return;
+        };
+        let state = self.state.load();
+        if let Some(p) = state.profiles.iter().find(|p| p.name == ruling.profile) {
+            self.usage.mark_used(&p.profile, service, self.clock.now());
         }
     }
 }

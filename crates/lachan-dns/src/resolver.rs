@@ -244,7 +244,8 @@ impl Resolver {
         }
     }
 
-    /// Answers SERVFAIL to a query that would need an upstream while too many are waiting.
+    /// Answers SERVFAIL to a query that would need an upstream while too many are waiting (it
+    /// uses no budget time: nothing was answered).
     pub fn overloaded(&self, pending: Pending) -> Vec<u8> {
         self.counters.overloaded.fetch_add(1, Ordering::Relaxed);
         AnswerBuilder::new(&pending.query)
@@ -432,6 +433,12 @@ impl Resolver {
         outcome: Decision,
         upstream: Option<(Arc<str>, std::time::Duration)>,
     ) {
+        if matches!(
+            outcome,
+            Decision::Allowed | Decision::Cached | Decision::Stale | Decision::SafeSearch
+        ) {
+            self.filter.note_use(ruling);
+        }
         let (category, rule) = match &ruling.verdict {
             Verdict::Block { category, rule } => (*category, Some(rule.to_string())),
             Verdict::BlockService { service } => (None, Some(format!("service: {}", service.name))),

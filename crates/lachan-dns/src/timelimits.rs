@@ -105,8 +105,8 @@ impl UsageBook {
         }
     }
 
-    /// Decides `service` (the catalogue's service of the queried name, if any) for `profile` at
-    /// `now`; an allowed query of a service marks the current minute as used.
+    /// Whether `profile`'s time rules block `service` (the catalogue's service of the queried
+    /// name, if any) at `now`. Records nothing: see [`UsageBook::mark_used`].
     pub fn check(
         &self,
         profile: &Profile,
@@ -114,10 +114,7 @@ impl UsageBook {
         now: Timestamp,
     ) -> Option<BlockReason> {
         let mut profiles = self.profiles.lock().unwrap_or_else(|p| p.into_inner());
-        let usage = profiles
-            .entry(profile.name.clone())
-            .or_insert_with(|| ProfileUsage::new(profile, now));
-        usage.advance(profile, now, self.sink.get());
+        let usage = self.today(&mut profiles, profile, now);
         let limits = TimeLimits {
             pause: profile.pause.as_ref(),
             schedules: &profile.schedules,
@@ -132,15 +129,32 @@ impl UsageBook {
             now,
         ) {
             Access::Blocked(reason) => Some(reason),
-            Access::Allowed { .. } => {
-                if let Some(s) = service
-                    && !usage.pending.iter().any(|(id, _)| *id == s.id)
-                {
-                    usage.pending.push((s.id.clone(), s.group));
-                }
-                None
-            }
+            Access::Allowed { .. } => None,
         }
+    }
+
+    /// Marks the current minute as used for `service` by `profile`: called when a query of the
+    /// service was actually answered (not for refused queries, explanations or checks).
+    pub fn mark_used(&self, profile: &Profile, service: &Service, now: Timestamp) {
+        let mut profiles = self.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        let usage = self.today(&mut profiles, profile, now);
+        if !usage.pending.iter().any(|(id, _)| *id == service.id) {
+            usage.pending.push((service.id.clone(), service.group));
+        }
+    }
+
+    /// The profile's usage, with finished minutes counted and the day rolled over at midnight.
+    fn today<'a>(
+        &self,
+        profiles: &'a mut HashMap<String, ProfileUsage>,
+        profile: &Profile,
+        now: Timestamp,
+    ) -> &'a mut ProfileUsage {
+        let usage = profiles
+            .entry(profile.name.clone())
+            .or_insert_with(|| ProfileUsage::new(profile, now));
+        usage.advance(profile, now, self.sink.get());
+        usage
     }
 }
 
@@ -178,12 +192,13 @@ mod tests {
         let sink = Arc::new(Recorded::default());
         book.set_sink(sink.clone());
         let profile = child_with_roblox_budget(30);
-        let roblox = ServiceCatalog::builtin().get("roblox");
+        let roblox = ServiceCatalog::builtin()
+            .get("roblox")
+            .expect("in the catalogue");
         for second in ["03:00:01", "03:00:30", "03:00:59"] {
-            assert_eq!(
-                book.check(&profile, roblox, ts(&format!("2026-11-25T{second}Z"))),
-                None
-            );
+            let now = ts(&format!("2026-11-25T{second}Z"));
+            assert_eq!(book.check(&profile, Some(roblox), now), None);
+            book.mark_used(&profile, roblox, now);
         }
         assert!(
             sink.0.lock().unwrap().is_empty(),
@@ -198,6 +213,17 @@ mod tests {
                 "roblox".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn checking_alone_uses_no_time() {
+        let book = UsageBook::default();
+        let profile = child_with_roblox_budget(1);
+        let roblox = ServiceCatalog::builtin().get("roblox");
+        for minute in 0..5 {
+            let now = ts(&format!("2026-11-25T03:0{minute}:10Z"));
+            assert_eq!(book.check(&profile, roblox, now), None, "minute {minute}");
+        }
     }
 
     #[test]

@@ -622,6 +622,19 @@ async fn budgets_and_schedules_follow_the_clock() {
             .await
             .unwrap()
     };
+    // Deciding alone (lachan check, the block page's explanation, refused queries) uses no time.
+    for minute in ["02:55:10", "02:56:10", "02:57:10"] {
+        clock.set(&format!("2026-11-25T{minute}Z"));
+        let ruling = gw
+            .resolver
+            .filter()
+            .decide(localhost(1), "api.roblox.com", 1);
+        assert!(matches!(
+            ruling.verdict,
+            lachan_dns::Verdict::Forward { .. }
+        ));
+    }
+    clock.set("2026-11-25T03:00:00Z");
     // The one-minute budget: every query in the first active minute is answered...
     assert_eq!(
         addresses(&ask("api.roblox.com.").await),
