@@ -104,13 +104,7 @@ async fn blocks_allows_and_explains_over_udp_and_tcp() {
     let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
     let adult = real_adult_name();
 
-    let blocked = udp(
-        gw.addr,
-        localhost(1),
-        &query(&format!("{adult}."), RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let blocked = ask(&gw, 1, &format!("{adult}."), true).await;
     assert_eq!(blocked.metadata.response_code, ResponseCode::NoError);
     assert_eq!(
         addresses(&blocked),
@@ -130,49 +124,19 @@ async fn blocks_allows_and_explains_over_udp_and_tcp() {
     .await;
     assert_eq!(addresses(&v6), vec!["::".parse::<IpAddr>().unwrap()]);
 
-    let allowed = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.example.org.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let allowed = ask(&gw, 1, "www.example.org.", false).await;
     assert_eq!(addresses(&allowed), vec![IpAddr::from(UPSTREAM_V4)]);
     let allowed_tcp = tcp(gw.addr, &query("www.example.org.", RecordType::A, false)).await;
     assert_eq!(addresses(&allowed_tcp), vec![IpAddr::from(UPSTREAM_V4)]);
 
     // `||casino.test^` covers subdomains; the list's own exception and the profile's allow win.
-    let sub = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.casino.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let sub = ask(&gw, 1, "www.casino.test.", false).await;
     assert_eq!(addresses(&sub), vec!["0.0.0.0".parse::<IpAddr>().unwrap()]);
-    let exception = udp(
-        gw.addr,
-        localhost(1),
-        &query("ok.bet.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let exception = ask(&gw, 1, "ok.bet.test.", false).await;
     assert_eq!(addresses(&exception), vec![IpAddr::from(UPSTREAM_V4)]);
-    let custom_allow = udp(
-        gw.addr,
-        localhost(1),
-        &query("allowed.casino.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let custom_allow = ask(&gw, 1, "allowed.casino.test.", false).await;
     assert_eq!(addresses(&custom_allow), vec![IpAddr::from(UPSTREAM_V4)]);
-    let custom_deny = udp(
-        gw.addr,
-        localhost(1),
-        &query("homework-distraction.test.", RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let custom_deny = ask(&gw, 1, "homework-distraction.test.", true).await;
     assert_eq!(
         addresses(&custom_deny),
         vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
@@ -195,21 +159,9 @@ async fn profiles_follow_the_source_address() {
         addresses(&udp(gw.addr, localhost(2), &q).await.unwrap()),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
-    let teen_casino = udp(
-        gw.addr,
-        localhost(2),
-        &query("casino.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let teen_casino = ask(&gw, 2, "casino.test.", false).await;
     assert_eq!(teen_casino.metadata.response_code, ResponseCode::NXDomain);
-    let open_casino = udp(
-        gw.addr,
-        localhost(4),
-        &query("casino.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let open_casino = ask(&gw, 4, "casino.test.", false).await;
     assert_eq!(addresses(&open_casino), vec![IpAddr::from(UPSTREAM_V4)]);
 }
 
@@ -217,13 +169,7 @@ async fn profiles_follow_the_source_address() {
 async fn safe_search_and_youtube_levels() {
     let upstream = Upstream::start().await;
     let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
-    let google = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.google.com.vn.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let google = ask(&gw, 1, "www.google.com.vn.", false).await;
     assert_eq!(
         cname(&google).as_deref(),
         Some("forcesafesearch.google.com.")
@@ -232,51 +178,21 @@ async fn safe_search_and_youtube_levels() {
         addresses(&google),
         vec!["216.239.38.120".parse::<IpAddr>().unwrap()]
     );
-    let bing = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.bing.com.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let bing = ask(&gw, 1, "www.bing.com.", false).await;
     assert_eq!(cname(&bing).as_deref(), Some("strict.bing.com."));
     let ddg = tcp(gw.addr, &query("duckduckgo.com.", RecordType::A, false)).await;
     assert_eq!(cname(&ddg).as_deref(), Some("safe.duckduckgo.com."));
-    let moderate = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.youtube.com.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let moderate = ask(&gw, 1, "www.youtube.com.", false).await;
     assert_eq!(
         cname(&moderate).as_deref(),
         Some("restrictmoderate.youtube.com.")
     );
-    let strict = udp(
-        gw.addr,
-        localhost(2),
-        &query("m.youtube.com.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let strict = ask(&gw, 2, "m.youtube.com.", false).await;
     assert_eq!(cname(&strict).as_deref(), Some("restrict.youtube.com."));
     // The teen profile has safe search off: Google is forwarded as is.
-    let teen_google = udp(
-        gw.addr,
-        localhost(2),
-        &query("www.google.com.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let teen_google = ask(&gw, 2, "www.google.com.", false).await;
     assert_eq!(cname(&teen_google), None);
-    let canary = udp(
-        gw.addr,
-        localhost(1),
-        &query("use-application-dns.net.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let canary = ask(&gw, 1, "use-application-dns.net.", false).await;
     assert_eq!(canary.metadata.response_code, ResponseCode::NXDomain);
 }
 
@@ -289,13 +205,7 @@ async fn other_networks_are_refused() {
     };
     let gw = gateway(family(), vec![upstream.addr], options).await;
     let before = upstream.queries.load(Ordering::SeqCst);
-    let refused = udp(
-        gw.addr,
-        localhost(9),
-        &query("www.example.org.", RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let refused = ask(&gw, 9, "www.example.org.", true).await;
     assert_eq!(refused.metadata.response_code, ResponseCode::Refused);
     assert!(refused.answers.is_empty());
     assert_eq!(
@@ -303,13 +213,7 @@ async fn other_networks_are_refused() {
         before,
         "nothing was forwarded for a stranger"
     );
-    let ok = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.example.org.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let ok = ask(&gw, 1, "www.example.org.", false).await;
     assert_eq!(ok.metadata.response_code, ResponseCode::NoError);
 }
 
@@ -323,26 +227,14 @@ async fn rate_limit_refuses_a_flooding_client() {
     let gw = gateway(family(), vec![upstream.addr], options).await;
     let mut refused = 0;
     for _ in 0..40 {
-        let m = udp(
-            gw.addr,
-            localhost(7),
-            &query("casino.test.", RecordType::A, false),
-        )
-        .await
-        .unwrap();
+        let m = ask(&gw, 7, "casino.test.", false).await;
         if m.metadata.response_code == ResponseCode::Refused {
             refused += 1;
         }
     }
     assert!(refused >= 25, "only {refused} of 40 refused at 5 queries/s");
     assert!(gw.resolver.counters.rate_limited.load(Ordering::Relaxed) >= 25);
-    let other = udp(
-        gw.addr,
-        localhost(8),
-        &query("casino.test.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let other = ask(&gw, 8, "casino.test.", false).await;
     assert_ne!(other.metadata.response_code, ResponseCode::Refused);
 }
 
@@ -359,13 +251,7 @@ async fn fails_over_to_the_next_upstream() {
         ResolverOptions::default(),
     )
     .await;
-    let m = udp(
-        gw.addr,
-        localhost(1),
-        &query("failover.example.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let m = ask(&gw, 1, "failover.example.", false).await;
     assert_eq!(addresses(&m), vec![IpAddr::from(UPSTREAM_V4)]);
 }
 
@@ -384,13 +270,7 @@ async fn serves_stale_when_every_upstream_fails() {
         .expect("a stale answer, not silence");
     assert_eq!(stale.metadata.response_code, ResponseCode::NoError);
     assert_eq!(addresses(&stale), vec![IpAddr::from(UPSTREAM_V4)]);
-    let never_seen = udp(
-        gw.addr,
-        localhost(1),
-        &query("never.example.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let never_seen = ask(&gw, 1, "never.example.", false).await;
     assert_eq!(never_seen.metadata.response_code, ResponseCode::ServFail);
 }
 
@@ -540,13 +420,7 @@ async fn blocked_services_follow_the_catalogue() {
     let upstream = Upstream::start().await;
     let gw = gateway(family(), vec![upstream.addr], ResolverOptions::default()).await;
     // The child profile blocks TikTok and the whole games group; the teen profile neither.
-    let tiktok = udp(
-        gw.addr,
-        localhost(1),
-        &query("www.tiktok.com.", RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let tiktok = ask(&gw, 1, "www.tiktok.com.", true).await;
     assert_eq!(
         addresses(&tiktok),
         vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
@@ -555,32 +429,14 @@ async fn blocked_services_follow_the_catalogue() {
         ede_text(&tiktok).as_deref(),
         Some("Lachan: blocked service (tiktok)")
     );
-    let roblox = udp(
-        gw.addr,
-        localhost(1),
-        &query("api.roblox.com.", RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let roblox = ask(&gw, 1, "api.roblox.com.", true).await;
     assert_eq!(
         ede_text(&roblox).as_deref(),
         Some("Lachan: blocked service (roblox)")
     );
-    let teen = udp(
-        gw.addr,
-        localhost(2),
-        &query("www.tiktok.com.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let teen = ask(&gw, 2, "www.tiktok.com.", false).await;
     assert_eq!(addresses(&teen), vec![IpAddr::from(UPSTREAM_V4)]);
-    let zalo = udp(
-        gw.addr,
-        localhost(1),
-        &query("chat.zalo.me.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let zalo = ask(&gw, 1, "chat.zalo.me.", false).await;
     assert_eq!(
         addresses(&zalo),
         vec![IpAddr::from(UPSTREAM_V4)],
@@ -617,11 +473,6 @@ async fn budgets_and_schedules_follow_the_clock() {
         clock.clone(),
     )
     .await;
-    let ask = |name: &'static str| async move {
-        udp(gw.addr, localhost(1), &query(name, RecordType::A, true))
-            .await
-            .unwrap()
-    };
     // Deciding alone (lachan check, the block page's explanation, refused queries) uses no time.
     for minute in ["02:55:10", "02:56:10", "02:57:10"] {
         clock.set(&format!("2026-11-25T{minute}Z"));
@@ -637,17 +488,17 @@ async fn budgets_and_schedules_follow_the_clock() {
     clock.set("2026-11-25T03:00:00Z");
     // The one-minute budget: every query in the first active minute is answered...
     assert_eq!(
-        addresses(&ask("api.roblox.com.").await),
+        addresses(&ask(&gw, 1, "api.roblox.com.", true).await),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
     clock.set("2026-11-25T03:00:40Z");
     assert_eq!(
-        addresses(&ask("www.roblox.com.").await),
+        addresses(&ask(&gw, 1, "www.roblox.com.", true).await),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
     // ...and once that minute is over, the budget is used up until midnight.
     clock.set("2026-11-25T03:01:05Z");
-    let used_up = ask("api.roblox.com.").await;
+    let used_up = ask(&gw, 1, "api.roblox.com.", true).await;
     assert_eq!(
         addresses(&used_up),
         vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
@@ -656,16 +507,16 @@ async fn budgets_and_schedules_follow_the_clock() {
     assert!(text.contains("used up") && text.contains("00:00"), "{text}");
     // Other services are not counted against Roblox's budget.
     assert_eq!(
-        addresses(&ask("www.tiktok.com.").await),
+        addresses(&ask(&gw, 1, "www.tiktok.com.", true).await),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
     // The schedule blocks social networks from 20:00 local time (13:00 UTC).
     assert_eq!(
-        addresses(&ask("www.facebook.com.").await),
+        addresses(&ask(&gw, 1, "www.facebook.com.", true).await),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
     clock.set("2026-11-25T13:30:00Z");
-    let evening = ask("www.facebook.com.").await;
+    let evening = ask(&gw, 1, "www.facebook.com.", true).await;
     assert_eq!(
         addresses(&evening),
         vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
@@ -678,7 +529,7 @@ async fn budgets_and_schedules_follow_the_clock() {
     // A new day (after 17:00 UTC) gives Roblox its minute back.
     clock.set("2026-11-25T17:00:30Z");
     assert_eq!(
-        addresses(&ask("api.roblox.com.").await),
+        addresses(&ask(&gw, 1, "api.roblox.com.", true).await),
         vec![IpAddr::from(UPSTREAM_V4)]
     );
 }
@@ -709,13 +560,7 @@ async fn children_under_18_get_60_minutes_per_game_by_default() {
     };
     for minute in 0..60 {
         at_minute(minute);
-        let m = udp(
-            gw.addr,
-            localhost(1),
-            &query("api.roblox.com.", RecordType::A, false),
-        )
-        .await
-        .unwrap();
+        let m = ask(&gw, 1, "api.roblox.com.", false).await;
         assert_eq!(
             addresses(&m),
             vec![IpAddr::from(UPSTREAM_V4)],
@@ -723,13 +568,7 @@ async fn children_under_18_get_60_minutes_per_game_by_default() {
         );
     }
     at_minute(60);
-    let used_up = udp(
-        gw.addr,
-        localhost(1),
-        &query("api.roblox.com.", RecordType::A, true),
-    )
-    .await
-    .unwrap();
+    let used_up = ask(&gw, 1, "api.roblox.com.", true).await;
     assert_eq!(
         addresses(&used_up),
         vec!["0.0.0.0".parse::<IpAddr>().unwrap()]
@@ -740,12 +579,6 @@ async fn children_under_18_get_60_minutes_per_game_by_default() {
         ede_text(&used_up)
     );
     // Per game: another game still has its own hour (the day's 180 minutes are not used up).
-    let other = udp(
-        gw.addr,
-        localhost(1),
-        &query("ff.garena.vn.", RecordType::A, false),
-    )
-    .await
-    .unwrap();
+    let other = ask(&gw, 1, "ff.garena.vn.", false).await;
     assert_eq!(addresses(&other), vec![IpAddr::from(UPSTREAM_V4)]);
 }

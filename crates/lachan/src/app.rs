@@ -86,8 +86,8 @@ impl Setup {
             .context("loading the configuration file into the database")
     }
 
-    /// Downloads every enabled URL list that has no local copy yet or whose copy is older than
-    /// its refresh interval. Failures are returned per list; old copies stay.
+    /// The enabled URL lists due for a download: every one when `force`, otherwise those with
+    /// no local copy yet or a copy older than their `refresh_hours`.
     pub fn due_downloads(&self, lists: &[ListRecord], force: bool) -> Vec<ListRecord> {
         lists
             .iter()

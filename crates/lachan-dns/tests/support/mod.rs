@@ -278,6 +278,18 @@ pub async fn udp(server: SocketAddr, source: IpAddr, packet: &[u8]) -> Option<Me
     Some(Message::from_vec(&buf[..len]).expect("the answer parses"))
 }
 
+/// Asks `gw` for the A records of `name` over UDP from 127.0.0.`source` (with EDNS when `edns`,
+/// so block reasons come back as Extended DNS Errors).
+pub async fn ask(gw: &Gateway, source: u8, name: &str, edns: bool) -> Message {
+    udp(
+        gw.addr,
+        localhost(source),
+        &query(name, RecordType::A, edns),
+    )
+    .await
+    .expect("the gateway answers")
+}
+
 /// Sends `packet` over TCP and reads one answer.
 pub async fn tcp(server: SocketAddr, packet: &[u8]) -> Message {
     let mut stream = TcpStream::connect(server).await.unwrap();
