@@ -10,7 +10,7 @@ use lachan_policy::{Category, Decision};
 /// One answered query.
 #[derive(Debug, Clone)]
 pub struct QueryRecord {
-    /// When it arrived.
+    /// When it arrived, by the filter's clock (so tests that move the clock see it move).
     pub time: SystemTime,
     /// The source address.
     pub client_ip: IpAddr,

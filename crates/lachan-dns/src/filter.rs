@@ -9,14 +9,16 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use lachan_policy::{BlockAnswer, BlockReason, Category, Profile, Service, ServiceCatalog};
+use lachan_policy::{
+    BlockAnswer, BlockReason, Category, ExtraTime, Profile, Service, ServiceCatalog,
+};
 use lachan_rules::{
     Action, ListId, ListInput, ListMask, ListReport, ListSource, Query, Rewrite, RuleIndex,
 };
 
 use crate::clients::{ClientTable, Matcher, NeighbourTable};
 use crate::safesearch::{self, Engine};
-use crate::timelimits::{Clock, SystemClock, UsageBook};
+use crate::timelimits::{Clock, SystemClock, TimeStatus, UsageBook};
 
 /// The name browsers ask to learn whether the network wants them to keep using its resolver
 /// (answering NXDOMAIN keeps them from switching to their own DNS-over-HTTPS).
@@ -290,6 +292,29 @@ impl Filter {
             .iter()
             .find(|p| &*p.name == name)
             .map(|p| p.profile.clone())
+    }
+
+    /// Now, by the filter's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Where the profile named `name` stands now against its pause, schedules and budgets;
+    /// `None` for an unknown profile.
+    pub fn time_status(&self, name: &str) -> Option<TimeStatus> {
+        let state = self.state.load();
+        let p = state.profiles.iter().find(|p| &*p.name == name)?;
+        Some(self.usage.status(&p.profile, self.clock.now()))
+    }
+
+    /// Gives the profile named `name` extra time today; false for an unknown profile.
+    pub fn grant_extra(&self, name: &str, extra: ExtraTime) -> bool {
+        let state = self.state.load();
+        let Some(p) = state.profiles.iter().find(|p| &*p.name == name) else {
+            return false;
+        };
+        self.usage.grant_extra(&p.profile, extra, self.clock.now());
+        true
     }
 
     /// Rules held by the list index.

@@ -21,4 +21,4 @@ pub use filter::{
 };
 pub use resolver::{Resolver, ResolverOptions, Transport};
 pub use server::{Bound, ListenOptions, bind};
-pub use timelimits::{Clock, SystemClock, UsageBook, UsageSink};
+pub use timelimits::{Clock, SystemClock, TimeStatus, UsageBook, UsageSink};

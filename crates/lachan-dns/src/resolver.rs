@@ -182,7 +182,7 @@ impl Resolver {
                 return Step::Done(err.rcode().map(|code| error_answer(packet, code)));
             }
         };
-        let time = SystemTime::now();
+        let time = SystemTime::try_from(self.filter.now()).unwrap_or_else(|_| SystemTime::now());
         let now = Instant::now();
         if !self.limiter.allow(source, now) {
             self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::Timestamp;
 use lachan_policy::{
-    Access, BlockReason, Profile, Service, ServiceGroup, TimeLimits, UsageDay, access,
+    Access, BlockReason, BudgetUse, ExtraTime, Profile, Service, ServiceCatalog, ServiceGroup,
+    TimeLimits, UsageDay, access, day_overview,
 };
 
 /// Where the resolver reads the time; tests drive it by hand.
@@ -41,6 +42,18 @@ struct ProfileUsage {
     day: UsageDay,
     minute: Timestamp,
     pending: Vec<(String, ServiceGroup)>,
+    extra: Vec<ExtraTime>,
+}
+
+/// A profile's time rules at one moment, for the console's live view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeStatus {
+    /// Why all internet is blocked now (a pause or a schedule), if it is.
+    pub blocked: Option<BlockReason>,
+    /// Minutes used and allowed today, per budget (see [`lachan_policy::day_overview`]).
+    pub budgets: Vec<BudgetUse>,
+    /// When today's budgets reset (the next local midnight).
+    pub resets_at: Timestamp,
 }
 
 impl ProfileUsage {
@@ -49,6 +62,7 @@ impl ProfileUsage {
             day: UsageDay::new(profile.time_zone.clone(), now),
             minute: minute_of(now),
             pending: Vec::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -68,6 +82,7 @@ impl ProfileUsage {
         if !self.day.contains(now) {
             self.day = UsageDay::new(profile.time_zone.clone(), now);
         }
+        self.extra.retain(|e| e.active_at(now));
     }
 }
 
@@ -119,7 +134,7 @@ impl UsageBook {
             pause: profile.pause.as_ref(),
             schedules: &profile.schedules,
             budgets: &profile.budgets,
-            extra: &[],
+            extra: &usage.extra,
             usage: &usage.day,
         };
         match access(
@@ -140,6 +155,45 @@ impl UsageBook {
         let usage = self.today(&mut profiles, profile, now);
         if !usage.pending.iter().any(|(id, _)| *id == service.id) {
             usage.pending.push((service.id.clone(), service.group));
+        }
+    }
+
+    /// Gives `profile` extra time (until the grant's expiry); lapsed grants are ignored.
+    pub fn grant_extra(&self, profile: &Profile, extra: ExtraTime, now: Timestamp) {
+        if !extra.active_at(now) {
+            return;
+        }
+        let mut profiles = self.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        self.today(&mut profiles, profile, now).extra.push(extra);
+    }
+
+    /// Where `profile` stands at `now`: a pause or schedule blocking all internet, and each
+    /// budget's minutes used and allowed today.
+    pub fn status(&self, profile: &Profile, now: Timestamp) -> TimeStatus {
+        let mut profiles = self.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        let usage = self.today(&mut profiles, profile, now);
+        let limits = TimeLimits {
+            pause: profile.pause.as_ref(),
+            schedules: &profile.schedules,
+            budgets: &[],
+            extra: &usage.extra,
+            usage: &usage.day,
+        };
+        let blocked = match access(&limits, None, None, now) {
+            Access::Blocked(reason) => Some(reason),
+            Access::Allowed { .. } => None,
+        };
+        let catalog = ServiceCatalog::builtin();
+        TimeStatus {
+            blocked,
+            budgets: day_overview(
+                &profile.budgets,
+                &usage.day,
+                &usage.extra,
+                |id| catalog.get(id).map(|s| s.group),
+                now,
+            ),
+            resets_at: usage.day.resets_at(),
         }
     }
 
@@ -224,6 +278,35 @@ mod tests {
             let now = ts(&format!("2026-11-25T03:0{minute}:10Z"));
             assert_eq!(book.check(&profile, roblox, now), None, "minute {minute}");
         }
+    }
+
+    #[test]
+    fn extra_time_unblocks_until_midnight_and_shows_in_the_status() {
+        let book = UsageBook::default();
+        let profile = child_with_roblox_budget(1);
+        let roblox = ServiceCatalog::builtin()
+            .get("roblox")
+            .expect("in the catalogue");
+        book.mark_used(&profile, roblox, ts("2026-11-25T03:00:10Z"));
+        let now = ts("2026-11-25T03:01:10Z");
+        assert!(book.check(&profile, Some(roblox), now).is_some(), "used up");
+        let status = book.status(&profile, now);
+        assert_eq!(status.blocked, None, "other sites stay open");
+        assert_eq!(
+            (status.budgets[0].used, status.budgets[0].allowance),
+            (1, 1)
+        );
+        assert_eq!(status.resets_at, ts("2026-11-25T17:00:00Z"));
+
+        let zone = profile.time_zone.clone();
+        let extra = ExtraTime::today("service:roblox".parse().unwrap(), 30, &zone, now);
+        book.grant_extra(&profile, extra, now);
+        assert_eq!(book.check(&profile, Some(roblox), now), None);
+        assert_eq!(book.status(&profile, now).budgets[0].allowance, 31);
+        // Next day: the grant has lapsed and the budget starts again from zero.
+        let tomorrow = ts("2026-11-26T03:00:00Z");
+        assert_eq!(book.status(&profile, tomorrow).budgets[0].allowance, 1);
+        assert_eq!(book.status(&profile, tomorrow).budgets[0].used, 0);
     }
 
     #[test]

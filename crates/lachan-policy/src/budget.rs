@@ -292,6 +292,59 @@ pub fn budget_uses(
         .collect()
 }
 
+/// Every budget's use today, for a live view: one row per budget on a target, and for an
+/// `each_service` budget one row per service of its target used today (`group_of` gives a
+/// service's group, e.g. from the catalogue). Extra time is counted in the allowances.
+pub fn day_overview(
+    budgets: &[Budget],
+    usage: &UsageDay,
+    extra: &[ExtraTime],
+    group_of: impl Fn(&str) -> Option<ServiceGroup>,
+    now: Timestamp,
+) -> Vec<BudgetUse> {
+    let today = usage.contains(now);
+    let mut rows = Vec::new();
+    for budget in budgets {
+        if budget.each_service {
+            if !today {
+                continue;
+            }
+            for (id, _) in usage.services() {
+                let group = group_of(id);
+                if budget.target.covers(Some(id), group) {
+                    rows.extend(budget_uses(
+                        std::slice::from_ref(budget),
+                        usage,
+                        extra,
+                        Some(id),
+                        group,
+                        now,
+                    ));
+                }
+            }
+        } else {
+            let group = match &budget.target {
+                Target::Group(g) => Some(*g),
+                _ => None,
+            };
+            let bonus = extra
+                .iter()
+                .filter(|e| e.active_at(now) && e.extends(&budget.target, group))
+                .fold(0u32, |sum, e| sum.saturating_add(e.minutes));
+            rows.push(BudgetUse {
+                target: budget.target.clone(),
+                used: if today {
+                    usage.minutes(&budget.target)
+                } else {
+                    0
+                },
+                allowance: budget.minutes_per_day.saturating_add(bonus),
+            });
+        }
+    }
+    rows
+}
+
 /// Where a query stands against the day's budgets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BudgetState {
@@ -373,6 +426,48 @@ mod tests {
 
     fn today() -> UsageDay {
         UsageDay::new(Zone::default(), ts(MORNING))
+    }
+
+    #[test]
+    fn the_overview_lists_each_budget_and_each_game_played() {
+        let mut day = today();
+        play(&mut day, MORNING, 50, "roblox", GAMES);
+        play(&mut day, "2026-03-11T04:00:00Z", 20, "minecraft", GAMES);
+        play(&mut day, MORNING, 5, "tiktok", ServiceGroup::Video);
+        let now = ts("2026-03-11T05:00:00Z");
+        let extra = [ExtraTime::today(
+            Target::Group(GAMES),
+            30,
+            &Zone::default(),
+            now,
+        )];
+        let group_of = |id: &str| match id {
+            "tiktok" => Some(ServiceGroup::Video),
+            _ => Some(GAMES),
+        };
+        let rows = day_overview(&decree_147_defaults(), &day, &extra, group_of, now);
+        let roblox = Target::Service("roblox".into());
+        let minecraft = Target::Service("minecraft".into());
+        let shown: Vec<_> = rows
+            .iter()
+            .map(|r| (r.target.clone(), r.used, r.allowance))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (minecraft, 20, 90),
+                (roblox, 50, 90),
+                (Target::Group(GAMES), 70, 210),
+            ]
+        );
+        let tomorrow = ts("2026-03-12T05:00:00Z");
+        let rows = day_overview(&decree_147_defaults(), &day, &extra, group_of, tomorrow);
+        assert_eq!(rows.len(), 1, "no game played on a new day: {rows:?}");
+        assert_eq!(
+            (rows[0].used, rows[0].allowance),
+            (0, 180),
+            "extra time lapsed"
+        );
     }
 
     #[test]

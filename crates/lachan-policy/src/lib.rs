@@ -18,7 +18,8 @@ mod services;
 
 pub use access::{Access, BlockReason, InvalidTarget, Moment, Target, TimeLimits, access};
 pub use budget::{
-    Budget, BudgetState, BudgetUse, ExtraTime, UsageDay, budget_uses, decree_147_defaults, evaluate,
+    Budget, BudgetState, BudgetUse, ExtraTime, UsageDay, budget_uses, day_overview,
+    decree_147_defaults, evaluate,
 };
 pub use category::{Category, RiskGroup, ServiceGroup, UnknownName};
 pub use decision::Decision;
