@@ -1,63 +1,56 @@
-//! Bearer-token authentication of `/api/v1` requests.
+//! Bearer-token authentication: `Authorization: Bearer TOKEN`, looked up by its SHA-256, with
+//! failed attempts limited per source address.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 
-use crate::error::ApiError;
+use crate::principal::{AuthError, Principal, Via};
 use crate::state::AppState;
 use crate::token::hash_token;
 
-/// Lets the request through with its [`lachan_store::ApiToken`] as an extension if it carries
-/// a valid `Authorization: Bearer` token; otherwise 401, or 429 once its address has failed
-/// too often.
-pub(crate) async fn require_token(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    if let Err(wait) = state.failures.check(ip, Instant::now()) {
-        let seconds = wait.as_secs().max(1);
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many requests with a missing or wrong token from this address",
-            format!("wait {seconds} seconds, then retry with a valid token"),
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
-        .into_response();
+/// The principal of a request's bearer token; an error when the token is missing, malformed
+/// or unknown (each counted as a failure of `peer`), or when `peer` has failed too often.
+pub(crate) async fn token_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: IpAddr,
+) -> Result<Principal, AuthError> {
+    if let Err(wait) = state.failures.check(peer, Instant::now()) {
+        return Err(AuthError::TooManyFailures {
+            retry_after_secs: wait.as_secs().max(1),
+        });
     }
-    let token = match bearer(&request) {
+    let token = match bearer(headers) {
         Ok(token) => token,
         Err(problem) => {
-            state.failures.record_failure(ip, Instant::now());
-            return unauthorized(problem).into_response();
+            state.failures.record_failure(peer, Instant::now());
+            return Err(AuthError::BadToken(problem));
         }
     };
-    match state.store.api_token_by_hash(&hash_token(token)).await {
-        Ok(Some(found)) => {
-            request.extensions_mut().insert(found);
-            next.run(request).await
+    match state.store.api_token_by_hash(&hash_token(token)).await? {
+        Some(found) => Ok(Principal {
+            actor: format!("token:{}", found.name),
+            role: found.role,
+            household: found.household,
+            via: Via::Token {
+                id: found.id,
+                name: found.name,
+            },
+        }),
+        None => {
+            state.failures.record_failure(peer, Instant::now());
+            Err(AuthError::BadToken(
+                "the token is not valid (wrong, or revoked)",
+            ))
         }
-        Ok(None) => {
-            state.failures.record_failure(ip, Instant::now());
-            unauthorized("the token is not valid (wrong, or revoked)").into_response()
-        }
-        Err(err) => ApiError::store(err).into_response(),
     }
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header, or what is wrong with the header.
-fn bearer(request: &Request) -> Result<&str, &'static str> {
-    let value = request
-        .headers()
+fn bearer(headers: &HeaderMap) -> Result<&str, &'static str> {
+    let value = headers
         .get(header::AUTHORIZATION)
         .ok_or("this API needs a token")?
         .to_str()
@@ -73,13 +66,4 @@ fn bearer(request: &Request) -> Result<&str, &'static str> {
         return Err("the bearer token is empty");
     }
     Ok(token)
-}
-
-fn unauthorized(problem: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        problem,
-        "send \"Authorization: Bearer TOKEN\" with a token from `lachan token create --role ROLE`",
-    )
-    .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
 }

@@ -1,16 +1,16 @@
-//! Sorting requests by `Host` (console or blocked site), the console placeholder and the
-//! answers for unknown paths.
+//! Sorting requests by `Host` (console or blocked site), and the answers for unknown paths.
 
 use std::net::IpAddr;
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::block_page;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::ui::{self, Req};
 
 /// Sends requests for a blocked site's name to the block page, and the console's own to the
 /// routes.
@@ -69,44 +69,20 @@ fn host_without_port(host: &str) -> &str {
     }
 }
 
-/// `GET /` on the console's host: the console arrives in the next release.
-pub(crate) async fn placeholder() -> Html<&'static str> {
-    Html(PLACEHOLDER)
-}
-
-const PLACEHOLDER: &str = r#"<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Lachan</title>
-<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1.25rem;line-height:1.5;color:#1d2b3a}</style>
-</head>
-<body>
-<h1>Lachan</h1>
-<p>Bảng điều khiển cho gia đình và nhà trường sẽ có trong bản phát hành tới.</p>
-<p lang="en">The family and school console comes in the next release.</p>
-<p>API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p>
-</body>
-</html>
-"#;
-
-/// Unknown paths: a JSON error under `/api/`, a short page elsewhere.
-pub(crate) async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+/// Unknown paths: a JSON error under `/api/`, a short page in the visitor's language elsewhere.
+pub(crate) async fn not_found(req: Req) -> Response {
+    let path = req.uri.path();
+    if path.starts_with("/api/") {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            format!("no API endpoint at {}", uri.path()),
+            format!("no API endpoint at {path}"),
             "see /api/v1/openapi.json for the endpoints that exist",
         )
         .into_response()
     } else {
-        (StatusCode::NOT_FOUND, Html(NOT_FOUND_PAGE)).into_response()
+        ui::not_found(&req)
     }
 }
-
-const NOT_FOUND_PAGE: &str = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\">\
-<title>Lachan</title><p>Không tìm thấy trang này. <a href=\"/\">Về trang chủ</a></p></html>\n";
 
 /// A known path asked for with a method it does not have.
 pub(crate) async fn method_not_allowed(uri: Uri) -> ApiError {

@@ -1,34 +1,51 @@
-//! Lachan's HTTP side: the JSON API under `/api/v1` (bearer tokens, an OpenAPI document) and
-//! the block page shown to a child whose browser reached Lachan because a name was blocked.
+//! Lachan's HTTP side: the family and school console (server-rendered pages), the JSON API
+//! under `/api/v1` with its OpenAPI document, and the block page shown to a child whose
+//! browser reached Lachan because a name was blocked.
 //!
 //! [`router`] builds the whole application from an [`AppState`]; [`serve`] runs it on a
 //! listener until a cancellation token fires, capping open connections and closing those too
-//! slow to send headers or silent too long ([`ServeOptions`], [`serve_with`]). API tokens are made with [`create_token`] (the
-//! `lachan token create` command) and only their SHA-256 is stored.
+//! slow to send headers or silent too long ([`ServeOptions`], [`serve_with`]).
+//!
+//! Who is asking is a [`Principal`]: a console user signed in with the `lachan_session`
+//! cookie (only the SHA-256 of its random token is stored; state-changing requests must carry
+//! the session's CSRF token, see [`csrf`]) or an API token sent as `Authorization: Bearer`
+//! (made with [`create_token`], stored as SHA-256 too). Every action of the console and the
+//! API is one function of [`ops`], which scopes it to the principal's household, validates it,
+//! writes the audit log and applies the change to DNS through the [`Gateway`].
 //!
 //! Requests are sorted by their `Host` header: the console's own host (an IP literal or one of
 //! [`AppState::console_hosts`]) reaches the API and the console; any other name is a blocked
 //! site's, and gets the block page.
 //!
 //! This crate must never depend on the DNS resolver's internals (`lachan-dns`, the filter
-//! engines): it knows the store and the vocabulary of `lachan-policy` only.
+//! engines): it knows the store, the vocabulary of `lachan-policy` and the [`Gateway`] trait
+//! only.
 
 mod api;
 mod auth;
 mod block_page;
 mod console;
+pub mod csrf;
 mod error;
+mod gateway;
 mod idle;
 mod limiter;
 mod limits;
+pub mod ops;
 mod password;
+mod principal;
 mod serve;
+mod session;
 mod state;
 mod token;
+mod ui;
 
 pub use error::ServerError;
+pub use gateway::{BoxFuture, Gateway, LiveProfile};
 pub use limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
-pub use password::{hash_password, verify_password};
+pub use password::{MIN_PASSWORD_CHARS, hash_password, verify_password};
+pub use principal::{AuthError, Principal, Via, authenticate};
 pub use serve::{ServeOptions, router, serve, serve_with};
+pub use session::{SESSION_COOKIE, SESSION_IDLE_MS, clear_cookie, is_https, session_cookie};
 pub use state::{AppState, BlockExplainer, DEFAULT_CONSOLE_HOSTS};
 pub use token::{TOKEN_PREFIX, create_token, hash_token, new_token};

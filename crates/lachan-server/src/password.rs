@@ -5,6 +5,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use crate::ServerError;
 
+/// The shortest password accepted for an account (setup, new users, LACHAN_ADMIN_PASSWORD).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
 /// Hashes `password` with Argon2id (the crate's default parameters: 19 MiB, 2 passes) and a
 /// random salt, as a PHC string for [`lachan_store::Store::create_user`].
 pub fn hash_password(password: &str) -> Result<String, ServerError> {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::{Service, service_fn};
@@ -24,24 +23,27 @@ use crate::api::{Access, endpoints};
 use crate::idle::IdleTimeout;
 use crate::limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT, enforce};
 use crate::state::AppState;
-use crate::{auth, console};
+use crate::{console, principal};
 
-/// The whole HTTP application: the API, the console placeholder and the block page, with the
+/// The whole HTTP application: the API, the console and the block page, with the
 /// request limits of [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) and
 /// [`REQUEST_TIMEOUT`](crate::REQUEST_TIMEOUT).
+///
+/// API endpoints other than the public ones (the OpenAPI document, sign-in, first-run setup)
+/// need a principal: a session cookie or a bearer token (see [`crate::Principal`]).
 pub fn router(state: AppState) -> Router {
-    let mut public = Router::new().route("/", get(console::placeholder));
-    let mut protected = Router::new();
+    let mut app = Router::new().merge(crate::ui::router());
     for endpoint in endpoints() {
-        match endpoint.access {
-            Access::Public => public = public.route(endpoint.path, endpoint.handler),
-            Access::Token => protected = protected.route(endpoint.path, endpoint.handler),
-        }
+        let handler = match endpoint.access {
+            Access::Public => endpoint.handler,
+            Access::Principal => endpoint.handler.route_layer(from_fn_with_state(
+                state.clone(),
+                principal::require_principal,
+            )),
+        };
+        app = app.route(endpoint.path, handler);
     }
-    let protected = protected.route_layer(from_fn_with_state(state.clone(), auth::require_token));
-    public
-        .merge(protected)
-        .fallback(console::not_found)
+    app.fallback(console::not_found)
         .method_not_allowed_fallback(console::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), console::dispatch))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

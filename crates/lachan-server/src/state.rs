@@ -6,7 +6,8 @@ use std::sync::Arc;
 use lachan_policy::ServiceCatalog;
 use lachan_store::Store;
 
-use crate::limiter::FailureLimiter;
+use crate::gateway::Gateway;
+use crate::limiter::{FailureLimiter, LoginLimiter};
 
 /// The console's own `Host` values when none are configured (the default listen address).
 pub const DEFAULT_CONSOLE_HOSTS: &[&str] = &["127.0.0.1:8080", "localhost:8080"];
@@ -23,8 +24,14 @@ pub struct AppState {
     pub console_hosts: Arc<[String]>,
     /// Failed bearer-token attempts per source address.
     pub(crate) failures: Arc<FailureLimiter>,
+    /// Failed sign-ins per source address and per username.
+    pub(crate) logins: Arc<LoginLimiter>,
+    /// Held while the first administrator is made, so that two setups cannot both succeed.
+    pub(crate) setup_lock: Arc<tokio::sync::Mutex<()>>,
     /// Says, in Vietnamese, why a host is blocked for a client (the block page shows it).
     pub explain: Option<BlockExplainer>,
+    /// The running DNS gateway, when there is one.
+    pub gateway: Option<Arc<dyn Gateway>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -32,6 +39,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("console_hosts", &self.console_hosts)
             .field("explain", &self.explain.is_some())
+            .field("gateway", &self.gateway.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -56,7 +64,10 @@ impl AppState {
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
             failures: Arc::new(FailureLimiter::default()),
+            logins: Arc::new(LoginLimiter::default()),
+            setup_lock: Arc::new(tokio::sync::Mutex::new(())),
             explain: None,
+            gateway: None,
         }
     }
 
@@ -64,5 +75,18 @@ impl AppState {
     pub fn with_explainer(mut self, explain: BlockExplainer) -> AppState {
         self.explain = Some(explain);
         self
+    }
+
+    /// The same state, applying changes to and reading live state from `gateway`.
+    pub fn with_gateway(mut self, gateway: Arc<dyn Gateway>) -> AppState {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// Now, by the gateway's clock when there is a gateway, else by the system clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.gateway
+            .as_ref()
+            .map_or_else(jiff::Timestamp::now, |g| g.now())
     }
 }

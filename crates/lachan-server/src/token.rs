@@ -14,15 +14,20 @@ const MAX_NAME_CHARS: usize = 64;
 /// A new random token (`lachan_` and 64 hex digits, 256 random bits) and its SHA-256, which is
 /// what the store keeps. The token is shown to its owner once and never stored.
 pub fn new_token() -> (String, [u8; 32]) {
-    let secret: [u8; 32] = rand::random();
-    let mut token = String::with_capacity(TOKEN_PREFIX.len() + 64);
-    token.push_str(TOKEN_PREFIX);
-    for byte in secret {
-        token.push(char::from(HEX[usize::from(byte >> 4)]));
-        token.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
+    let token = format!("{TOKEN_PREFIX}{}", random_hex());
     let hash = hash_token(&token);
     (token, hash)
+}
+
+/// 256 random bits as 64 lower-case hex digits.
+pub(crate) fn random_hex() -> String {
+    let secret: [u8; 32] = rand::random();
+    let mut text = String::with_capacity(64);
+    for byte in secret {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -43,6 +48,20 @@ pub async fn create_token(
     role: Role,
     household: Option<&str>,
 ) -> Result<String, ServerError> {
+    create_token_as(store, "command line", name, role, household)
+        .await
+        .map(|(_, token)| token)
+}
+
+/// [`create_token`] on behalf of `actor` (who the audit log names); returns the new token's id
+/// and text.
+pub(crate) async fn create_token_as(
+    store: &Store,
+    actor: &str,
+    name: &str,
+    role: Role,
+    household: Option<&str>,
+) -> Result<(i64, String), ServerError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(ServerError::InvalidToken(
@@ -70,9 +89,9 @@ pub async fn create_token(
         None => format!("id {id}, role {role}"),
     };
     store
-        .append_audit("command line", "token created", name, &detail)
+        .append_audit(actor, "token created", name, &detail)
         .await?;
-    Ok(token)
+    Ok((id, token))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Accounts: console users, API tokens (kept only as SHA-256 hashes) and the audit log.
+//! Accounts: roles, API tokens (kept only as SHA-256 hashes) and the audit log.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -74,24 +74,6 @@ pub struct ApiToken {
     pub created_ms: i64,
     /// When the token was last accepted, to within [`LAST_USED_RESOLUTION_MS`].
     pub last_used_ms: Option<i64>,
-}
-
-/// A console user as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct User {
-    /// Row id.
-    pub id: i64,
-    /// Unique sign-in name.
-    pub username: String,
-    /// The Argon2id PHC string of the password.
-    #[serde(skip)]
-    pub password_hash: String,
-    /// What the user may do.
-    pub role: Role,
-    /// The household or class a guardian manages.
-    pub household: Option<String>,
-    /// When the user was made (Unix milliseconds).
-    pub created_ms: i64,
 }
 
 /// One entry of the audit log.
@@ -240,60 +222,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// Stores a new console user and returns its id, or `None` if the username is taken.
-    /// `password_hash` must be a PHC string (Argon2id), never the password itself.
-    pub async fn create_user(
-        &self,
-        username: &str,
-        password_hash: &str,
-        role: Role,
-        household: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, household, created_ms) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(to_serde_name("users", "role", &role)?)
-        .bind(household)
-        .bind(now_ms())
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|row| row.try_get("id")).transpose()?)
-    }
-
-    /// The user with this exact username, if any.
-    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, username, password_hash, role, household, created_ms FROM users \
-             WHERE username = ?",
-        )
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|row| {
-            Ok(User {
-                id: row.try_get("id")?,
-                username: row.try_get("username")?,
-                password_hash: row.try_get("password_hash")?,
-                role: from_serde_name("users", "role", row.try_get("role")?)?,
-                household: row.try_get("household")?,
-                created_ms: row.try_get("created_ms")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// How many console users exist (zero until the first administrator is made).
-    pub async fn user_count(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        crate::codec::narrow("users", "id", count)
-    }
 }
 
 /// Reads an `api_tokens` row selected without its hash.
@@ -309,7 +237,7 @@ fn api_token(row: &SqliteRow) -> Result<ApiToken, StoreError> {
 }
 
 /// The current time in Unix milliseconds.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

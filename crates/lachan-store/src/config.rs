@@ -4,10 +4,24 @@ use std::collections::HashSet;
 
 use lachan_policy::{Budget, Category, Pause, Profile, Schedule, Zone};
 use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::codec::{from_json, from_serde_name, parse, to_json, to_serde_name};
 use crate::{Store, StoreError};
+
+/// `SELECT` of every column of `profiles` that [`profile_from_row`] and the console read,
+/// followed by the given clauses.
+macro_rules! select_profiles {
+    ($clauses:literal) => {
+        concat!(
+            "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
+             blocked_services, time_rules, age, household, origin FROM profiles ",
+            $clauses
+        )
+    };
+}
+pub(crate) use select_profiles;
 
 /// The origin of entities declared in the TOML configuration file.
 pub const ORIGIN_FILE: &str = "file";
@@ -141,42 +155,10 @@ impl Store {
 
     /// Every profile, by name.
     pub async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, block, safe_search, youtube, allow_rules, deny_rules, block_answer, \
-             blocked_services, time_rules, age FROM profiles ORDER BY name",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let block_answer: Option<String> = row.try_get("block_answer")?;
-                let time: TimeRules =
-                    from_json("profiles", "time_rules", row.try_get("time_rules")?)?;
-                Ok(Profile {
-                    name: row.try_get("name")?,
-                    block: from_json("profiles", "block", row.try_get("block")?)?,
-                    safe_search: row.try_get("safe_search")?,
-                    youtube: from_serde_name("profiles", "youtube", row.try_get("youtube")?)?,
-                    allow: from_json("profiles", "allow_rules", row.try_get("allow_rules")?)?,
-                    deny: from_json("profiles", "deny_rules", row.try_get("deny_rules")?)?,
-                    block_answer: block_answer
-                        .map(|text| parse("profiles", "block_answer", &text))
-                        .transpose()?,
-                    blocked_services: from_json(
-                        "profiles",
-                        "blocked_services",
-                        row.try_get("blocked_services")?,
-                    )?,
-                    age: row
-                        .try_get::<Option<i64>, _>("age")?
-                        .and_then(|a| u8::try_from(a).ok()),
-                    time_zone: time.time_zone,
-                    schedules: time.schedules,
-                    budgets: time.budgets,
-                    pause: time.pause,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(select_profiles!("ORDER BY name"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(profile_from_row).collect()
     }
 
     /// Every client, by name.
@@ -195,6 +177,35 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Reads a profile from a row selected with [`select_profiles`].
+pub(crate) fn profile_from_row(row: &SqliteRow) -> Result<Profile, StoreError> {
+    let block_answer: Option<String> = row.try_get("block_answer")?;
+    let time: TimeRules = from_json("profiles", "time_rules", row.try_get("time_rules")?)?;
+    Ok(Profile {
+        name: row.try_get("name")?,
+        block: from_json("profiles", "block", row.try_get("block")?)?,
+        safe_search: row.try_get("safe_search")?,
+        youtube: from_serde_name("profiles", "youtube", row.try_get("youtube")?)?,
+        allow: from_json("profiles", "allow_rules", row.try_get("allow_rules")?)?,
+        deny: from_json("profiles", "deny_rules", row.try_get("deny_rules")?)?,
+        block_answer: block_answer
+            .map(|text| parse("profiles", "block_answer", &text))
+            .transpose()?,
+        blocked_services: from_json(
+            "profiles",
+            "blocked_services",
+            row.try_get("blocked_services")?,
+        )?,
+        age: row
+            .try_get::<Option<i64>, _>("age")?
+            .and_then(|a| u8::try_from(a).ok()),
+        time_zone: time.time_zone,
+        schedules: time.schedules,
+        budgets: time.budgets,
+        pause: time.pause,
+    })
 }
 
 /// The three kinds of configuration entity.
@@ -312,7 +323,7 @@ impl TimeRules {
     }
 }
 
-async fn upsert_profile(
+pub(crate) async fn upsert_profile(
     tx: &mut Transaction<'static, Sqlite>,
     profile: &Profile,
     origin: &'static str,
@@ -349,7 +360,7 @@ async fn upsert_profile(
     guard(done.rows_affected(), Kind::Profile, &profile.name)
 }
 
-async fn upsert_client(
+pub(crate) async fn upsert_client(
     tx: &mut Transaction<'static, Sqlite>,
     client: &ClientRecord,
     origin: &'static str,

@@ -51,6 +51,19 @@ pub enum StoreError {
         /// The repeated name.
         name: String,
     },
+    /// The console tried to make or change an entity that the configuration file declares.
+    #[error(
+        "{kind} '{name}' is declared in the configuration file, so the console cannot take or change it; choose another name, or edit the configuration file"
+    )]
+    FileOwned {
+        /// "profile" or "client".
+        kind: &'static str,
+        /// The name both use.
+        name: String,
+    },
+    /// A period to summarise was empty, out of order or too long.
+    #[error("invalid period: {0}")]
+    InvalidPeriod(String),
     /// A refresh was recorded for a list the store does not hold.
     #[error("no list named '{0}' is stored; sync the configuration before recording its refresh")]
     UnknownList(String),

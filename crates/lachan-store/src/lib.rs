@@ -1,29 +1,44 @@
 //! Lachan's persistence: the SQLite database (through sqlx, with embedded migrations) holding
-//! block lists, profiles and clients, the outcome of list refreshes, the query log and
-//! per-minute usage counters.
+//! block lists, profiles and clients, the outcome of list refreshes, the query log, usage and
+//! activity counters, and the console's accounts, sessions, households, grants of extra time
+//! and alerts.
 //!
 //! [`Store::open`] makes `lachan.db` in the data directory (WAL mode, busy timeout, foreign
 //! keys on). The resolver logs through a [`QueryLogSender`], which never blocks; a
-//! [`QueryLogTask`] writes batches in transactions and keeps the usage counters.
+//! [`QueryLogTask`] writes batches in transactions and keeps the usage counters, and the
+//! activity counters behind [`Store::day_summary`], [`Store::week_summary`] and
+//! [`Store::unseen_clients`].
 //!
 //! This crate must never depend on networking (DNS, HTTP) or on the filtering engines; it knows
 //! only the vocabulary of `lachan-policy`.
 
 mod accounts;
+mod activity;
+mod alerts;
 mod codec;
 mod config;
+mod console_config;
+mod devices;
 mod error;
 mod event;
+mod extra_time;
 mod list_status;
 mod query_log;
 mod retention;
 mod service_usage;
+mod sessions;
 mod store;
+mod tally;
 mod usage;
+mod users;
 mod writer;
 
-pub use accounts::{ApiToken, AuditEntry, LAST_USED_RESOLUTION_MS, Role, UnknownRole, User};
+pub use accounts::{ApiToken, AuditEntry, LAST_USED_RESOLUTION_MS, Role, UnknownRole};
+pub use activity::{DaySummary, DayTotals, DomainCount, HourCount, ServiceMinutes, TOP_DOMAINS};
+pub use alerts::{Alert, AlertKind, NewAlert, UnknownAlertKind};
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
+pub use console_config::ProfileRecord;
+pub use devices::SeenClient;
 pub use error::StoreError;
 pub use event::QueryEvent;
 pub use lachan_policy::Decision;
@@ -31,6 +46,8 @@ pub use list_status::{ListRefresh, ListStatus};
 pub use query_log::QueryLogFilter;
 pub use retention::spawn_retention;
 pub use service_usage::ServiceMinute;
+pub use sessions::SessionInfo;
 pub use store::{DATABASE_FILE, Store};
 pub use usage::{UsageFilter, UsageRow};
+pub use users::User;
 pub use writer::{QueryLogSender, QueryLogTask, WriterOptions, WriterStats};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::codec::{narrow, parse};
+use crate::tally::prune_tallied;
 use crate::usage::{add_usage, aggregate};
 use crate::{QueryEvent, Store, StoreError};
 
@@ -102,8 +103,10 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// Deletes query-log entries and usage counters older than `older_than_ms` (ms since the
-    /// Unix epoch); returns how many rows went.
+    /// Deletes query-log entries, usage counters and service minutes older than
+    /// `older_than_ms` (ms since the Unix epoch), with the activity and unnamed-client counters
+    /// of the periods that ended by then, alerts, and lapsed grants of extra time; returns how many
+    /// query-log entries went.
     pub async fn prune(&self, older_than_ms: i64) -> Result<u64, StoreError> {
         let old: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM query_log WHERE time_ms < ?")
             .bind(older_than_ms)
@@ -125,15 +128,22 @@ impl Store {
                 break;
             }
         }
-        let usage = sqlx::query("DELETE FROM usage WHERE minute_ms < ?")
-            .bind(older_than_ms)
-            .execute(self.pool())
-            .await?;
-        let service_usage = sqlx::query("DELETE FROM service_usage WHERE minute_ms < ?")
-            .bind(older_than_ms)
-            .execute(self.pool())
-            .await?;
-        Ok(deleted + usage.rows_affected() + service_usage.rows_affected())
+        let mut counters = 0;
+        for sql in [
+            "DELETE FROM usage WHERE minute_ms < ?",
+            "DELETE FROM service_usage WHERE minute_ms < ?",
+            "DELETE FROM extra_time WHERE expires_ms < ?",
+            "DELETE FROM alerts WHERE time_ms < ?",
+        ] {
+            let done = sqlx::query(sql)
+                .bind(older_than_ms)
+                .execute(self.pool())
+                .await?;
+            counters += done.rows_affected();
+        }
+        counters += prune_tallied(self, older_than_ms).await?;
+        tracing::debug!(counters, "pruned old counters");
+        Ok(deleted)
     }
 }
 

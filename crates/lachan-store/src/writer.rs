@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
+use crate::tally::Tally;
 use crate::{QueryEvent, Store};
 
 /// How often a batch is tried at shutdown before its events are given up as lost.
@@ -16,6 +17,13 @@ const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 /// The longest pause between two tries at shutdown.
 const SHUTDOWN_PAUSE: Duration = Duration::from_secs(1);
+
+/// Distinct activity counters held in memory before they are written, however recent.
+const TALLY_KEYS: usize = 50_000;
+
+/// Distinct activity counters held in memory at most while the database refuses them; beyond
+/// this they are given up.
+const TALLY_KEYS_MAX: usize = 2 * TALLY_KEYS;
 
 /// Settings of the query-log writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +37,10 @@ pub struct WriterOptions {
     pub capacity: usize,
     /// Store no client IP addresses (client names are still stored).
     pub anonymize_clients: bool,
+    /// How often the counters behind the console's activity views and "new devices" list are
+    /// added to the database (default 30 s). They lag the query log by at most this much, and
+    /// a crash loses at most this much of them (never query-log entries).
+    pub counters_interval: Duration,
 }
 
 impl Default for WriterOptions {
@@ -38,6 +50,7 @@ impl Default for WriterOptions {
             interval: Duration::from_millis(250),
             capacity: 65_536,
             anonymize_clients: false,
+            counters_interval: Duration::from_secs(30),
         }
     }
 }
@@ -51,7 +64,7 @@ pub struct WriterStats {
     pub dropped: u64,
     /// Events given up after the database kept failing at shutdown.
     pub lost: u64,
-    /// Batch writes that failed (each is retried).
+    /// Writes that failed, of batches or of activity counters (each is retried).
     pub failed_writes: u64,
 }
 
@@ -152,6 +165,9 @@ impl Store {
             interval: opts.interval.max(Duration::from_millis(1)),
             counters: counters.clone(),
             pending: Vec::new(),
+            counters_interval: opts.counters_interval,
+            tally: Tally::default(),
+            tally_since: None,
         };
         let handle = tokio::spawn(writer.run(events, stopped));
         let task = QueryLogTask {
@@ -170,6 +186,11 @@ struct Writer {
     counters: Arc<Counters>,
     /// Events received and not yet written (at most `batch`).
     pending: Vec<QueryEvent>,
+    counters_interval: Duration,
+    /// Activity counters of written events, not yet in the database.
+    tally: Tally,
+    /// When the oldest counts of `tally` were added.
+    tally_since: Option<tokio::time::Instant>,
 }
 
 impl Writer {
@@ -193,7 +214,11 @@ impl Writer {
                 },
                 _ = ticker.tick() => {}
             }
-            if !self.write_queued(&mut events).await {
+            let open = self.write_queued(&mut events).await;
+            if self.tally_due() {
+                self.write_tally().await;
+            }
+            if !open {
                 break; // every sender is gone and the queue is empty
             }
         }
@@ -231,6 +256,9 @@ impl Writer {
             Ok(()) => {
                 let written = self.pending.len() as u64;
                 self.counters.written.fetch_add(written, Ordering::Relaxed);
+                self.tally.add(&self.pending);
+                self.tally_since
+                    .get_or_insert_with(tokio::time::Instant::now);
                 self.pending.clear();
                 true
             }
@@ -242,31 +270,78 @@ impl Writer {
         }
     }
 
-    /// Closes the queue and writes everything in it; gives up (counting the events as lost)
-    /// only when the database keeps failing.
+    /// Whether the activity counters should be written now.
+    fn tally_due(&self) -> bool {
+        self.tally_since.is_some_and(|since| {
+            since.elapsed() >= self.counters_interval || self.tally.keys() >= TALLY_KEYS
+        })
+    }
+
+    /// Writes the activity counters; on failure keeps them for a later try, unless they have
+    /// grown past [`TALLY_KEYS_MAX`].
+    async fn write_tally(&mut self) -> bool {
+        match self.store.write_tally(&self.tally).await {
+            Ok(()) => {
+                self.tally = Tally::default();
+                self.tally_since = None;
+                true
+            }
+            Err(e) => {
+                self.counters.failed_writes.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, counters = self.tally.keys(), "cannot write the activity counters; will retry");
+                if self.tally.keys() >= TALLY_KEYS_MAX {
+                    tracing::error!("activity counters given up: the database kept refusing them");
+                    self.tally = Tally::default();
+                    self.tally_since = None;
+                }
+                false
+            }
+        }
+    }
+
+    /// Closes the queue and writes everything in it, then the activity counters; gives up
+    /// (counting the events as lost) only when the database keeps failing.
     async fn drain(mut self, mut events: mpsc::Receiver<QueryEvent>) {
         events.close();
-        loop {
+        let written = loop {
             if self.pending.len() < self.batch {
                 let room = self.batch - self.pending.len();
                 events.recv_many(&mut self.pending, room).await;
             }
             if self.pending.is_empty() {
-                return;
+                break true;
             }
             if !self.flush_with_retries().await {
-                break;
+                break false;
+            }
+        };
+        if !written {
+            let mut lost = self.pending.len() as u64;
+            while let Ok(_event) = events.try_recv() {
+                lost += 1;
+            }
+            tracing::error!(
+                lost,
+                "query-log events lost at shutdown: the database kept failing"
+            );
+            self.counters.lost.fetch_add(lost, Ordering::Relaxed);
+        }
+        self.write_tally_with_retries().await;
+    }
+
+    async fn write_tally_with_retries(&mut self) {
+        for attempt in 1..=SHUTDOWN_ATTEMPTS {
+            if self.tally.is_empty() || self.write_tally().await {
+                return;
+            }
+            if attempt < SHUTDOWN_ATTEMPTS {
+                tokio::time::sleep(self.interval.min(SHUTDOWN_PAUSE)).await;
             }
         }
-        let mut lost = self.pending.len() as u64;
-        while let Ok(_event) = events.try_recv() {
-            lost += 1;
-        }
         tracing::error!(
-            lost,
-            "query-log events lost at shutdown: the database kept failing"
+            counters = self.tally.keys(),
+            "activity counters lost at shutdown: the database kept failing"
         );
-        self.counters.lost.fetch_add(lost, Ordering::Relaxed);
     }
 
     async fn flush_with_retries(&mut self) -> bool {

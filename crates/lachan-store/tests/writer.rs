@@ -1,5 +1,5 @@
-//! The batched query-log writer: flushing, draining at shutdown, drop counting, anonymisation
-//! and usage counters.
+//! The batched query-log writer: flushing, draining at shutdown, drop counting, anonymisation,
+//! usage counters, and activity counters written apart from the log.
 
 mod common;
 
@@ -15,7 +15,7 @@ fn batching(batch: usize, capacity: usize) -> WriterOptions {
         batch,
         interval: Duration::from_secs(3600),
         capacity,
-        anonymize_clients: false,
+        ..WriterOptions::default()
     }
 }
 
@@ -339,4 +339,59 @@ async fn shutdown_gives_up_on_a_broken_database_after_bounded_retries() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn failing_counter_writes_hold_up_neither_the_log_nor_themselves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).await.unwrap();
+    let side = side_connection(tmp.path()).await;
+    sqlx::query(
+        "CREATE TRIGGER break_counters BEFORE INSERT ON profile_activity \
+         BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END",
+    )
+    .execute(&side)
+    .await
+    .unwrap();
+
+    let opts = WriterOptions {
+        interval: Duration::from_millis(10),
+        counters_interval: Duration::from_millis(10),
+        ..WriterOptions::default()
+    };
+    let (sender, task) = store.query_log_writer(opts);
+    let start = 1_753_000_000_000;
+    let events = common::traffic(50, start, 1_000);
+    for event in &events {
+        sender.send(event.clone());
+    }
+    // The log is written while the counters keep failing.
+    wait_for(&task, |s| s.written == 50 && s.failed_writes >= 2).await;
+    let summary = |store: Store| async move {
+        store
+            .day_summary("child", start - 3_600_000, start + 3_600_000)
+            .await
+            .unwrap()
+            .queries
+    };
+    assert_eq!(summary(store.clone()).await, 0);
+    assert_eq!(store.query_log(&everything()).await.unwrap().len(), 50);
+
+    // The disk "recovers": the counters go in at a later try, once.
+    sqlx::query("DROP TRIGGER break_counters")
+        .execute(&side)
+        .await
+        .unwrap();
+    let mut counted = 0;
+    for _ in 0..3_000 {
+        counted = summary(store.clone()).await;
+        if counted == 50 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(counted, 50);
+    let stats = task.shutdown().await;
+    assert_eq!((stats.written, stats.lost), (50, 0));
+    assert_eq!(summary(store).await, 50);
 }

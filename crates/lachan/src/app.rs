@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::lists;
 
 /// The configuration in force and where it came from.
+#[derive(Debug, Clone)]
 pub struct Setup {
     /// The configuration (built-in when no file was given).
     pub config: Config,

@@ -27,6 +27,8 @@ pub struct Config {
     pub querylog: QueryLogSection,
     /// The web console, the JSON API and the block page.
     pub http: HttpSection,
+    /// `[alerts]`: when guardians are warned, and the webhook that also receives alerts.
+    pub alerts: AlertsSection,
 }
 
 /// `[dns]`.
@@ -158,6 +160,32 @@ impl Default for HttpSection {
     }
 }
 
+/// `[alerts]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSection {
+    /// An http(s) URL that receives each alert as a JSON POST; empty: console only.
+    pub webhook: String,
+    /// Blocked attempts of one watched category by one profile, within `window_minutes`, that
+    /// raise an alert.
+    pub repeated_blocks: u32,
+    /// The window over which attempts are counted.
+    pub window_minutes: u32,
+    /// The categories watched for repeated attempts.
+    pub categories: Vec<Category>,
+}
+
+impl Default for AlertsSection {
+    fn default() -> Self {
+        AlertsSection {
+            webhook: String::new(),
+            repeated_blocks: 5,
+            window_minutes: 10,
+            categories: vec![Category::Adult, Category::Gambling, Category::Threat],
+        }
+    }
+}
+
 /// `[querylog]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -168,6 +196,9 @@ pub struct QueryLogSection {
     pub retention_days: u64,
     /// Store no client addresses (the configured client name is still kept).
     pub anonymize_clients: bool,
+    /// Seconds between writes of the console's activity counters (activity, new devices):
+    /// the console lags the query log by up to this much; shorter costs DNS throughput.
+    pub counters_seconds: u64,
 }
 
 impl Default for QueryLogSection {
@@ -176,6 +207,7 @@ impl Default for QueryLogSection {
             enabled: true,
             retention_days: 30,
             anonymize_clients: false,
+            counters_seconds: 30,
         }
     }
 }
@@ -190,6 +222,7 @@ impl Default for Config {
             default: DefaultSection::default(),
             querylog: QueryLogSection::default(),
             http: HttpSection::default(),
+            alerts: AlertsSection::default(),
         }
     }
 }

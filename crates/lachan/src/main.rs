@@ -1,12 +1,7 @@
 //! `lachan`: online child protection for Vietnam. One binary runs the filtering DNS gateway
-//! and offers the commands to inspect it.
+//! and its console, and offers the commands to inspect them.
 
-mod app;
-mod check;
-mod config;
-mod lists;
-mod querylog;
-mod serve;
+use lachan::{app, check, querylog, serve};
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -5,14 +5,48 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use lachan_dns::{Filter, ListenOptions, QueryRecord, QuerySink, Resolver, ResolverOptions};
+use arc_swap::ArcSwap;
+use lachan_dns::{
+    Clock, Filter, ListenOptions, QueryRecord, QuerySink, Resolver, ResolverOptions, SystemClock,
+};
 use lachan_store::{ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
 use lachan_upstream::{Cache, CacheOptions};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::AlertSink;
 use crate::app::{self, Setup};
+use crate::gateway::LiveGateway;
 use crate::lists;
+
+/// How `serve` is driven: by the system (signals, the real clock) or by a test.
+pub struct Control {
+    /// Where the filter reads the time (schedules, budgets).
+    pub clock: Arc<dyn Clock>,
+    /// Cancelled to stop the server, like SIGTERM.
+    pub shutdown: CancellationToken,
+    /// Told the addresses once the server answers.
+    pub on_ready: Option<tokio::sync::oneshot::Sender<Running>>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Control {
+            clock: Arc::new(SystemClock),
+            shutdown: CancellationToken::new(),
+            on_ready: None,
+        }
+    }
+}
+
+/// Where a running server answers.
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// The DNS listeners (UDP and TCP on each).
+    pub dns: Vec<std::net::SocketAddr>,
+    /// The console, API and block page, when `[http]` is enabled.
+    pub web: Option<std::net::SocketAddr>,
+}
 
 /// Passes query records to the store's batched writer (never blocks).
 struct StoreSink(QueryLogSender);
@@ -41,16 +75,24 @@ impl QuerySink for StoreSink {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn run(mut setup: Setup) -> Result<()> {
+pub async fn run(setup: Setup) -> Result<()> {
+    run_with(setup, Control::default()).await
+}
+
+/// Runs the server until SIGINT, SIGTERM or `control.shutdown`.
+pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
     let started = Instant::now();
     let store = setup.open_store().await?;
+    let admin_note = first_admin(&store).await?;
     refresh_lists(&setup, &store, false).await;
     let filter_config = app::filter_config(&store, &setup).await?;
-    let (filter, reports) = Filter::new(&filter_config)?;
+    let (filter, reports) = Filter::with_clock(&filter_config, control.clock.clone())?;
     record_reports(&store, &reports).await;
     let list_lines = list_lines(&filter_config, &reports);
     let filter = Arc::new(filter);
     restore_usage(&store, &filter).await;
+    restore_extra_time(&store, &filter).await;
+    let shared_setup = Arc::new(ArcSwap::from_pointee(setup.clone()));
     let forwarder = app::forwarder(&setup.config)?;
     let dns = &setup.config.dns;
     let cache = Cache::new(CacheOptions {
@@ -61,12 +103,14 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     let (sink, writer): (Arc<dyn QuerySink>, _) = if setup.config.querylog.enabled {
         let (sender, task) = store.query_log_writer(WriterOptions {
             anonymize_clients: setup.config.querylog.anonymize_clients,
+            counters_interval: Duration::from_secs(setup.config.querylog.counters_seconds.max(1)),
             ..WriterOptions::default()
         });
         (Arc::new(StoreSink(sender)), Some(task))
     } else {
         (Arc::new(lachan_dns::NoSink), None)
     };
+    let sink = Arc::new(AlertSink::spawn(sink, &setup.config.alerts, store.clone()));
     let resolver = Arc::new(Resolver::new(
         filter.clone(),
         forwarder,
@@ -89,9 +133,14 @@ pub async fn run(mut setup: Setup) -> Result<()> {
     };
     let bound = lachan_dns::bind(&dns.listen, listen)?;
     let addrs = bound.local_addrs().to_vec();
-    let shutdown = CancellationToken::new();
+    let shutdown = control.shutdown.clone();
     let mut tasks = bound.serve(resolver.clone(), shutdown.clone());
-    let console = start_http(&setup, &store, &filter, &shutdown, &mut tasks).await?;
+    let gateway = Arc::new(LiveGateway::new(
+        filter.clone(),
+        store.clone(),
+        shared_setup.clone(),
+    ));
+    let console = start_http(&setup, &store, &filter, gateway, &shutdown, &mut tasks).await?;
     print_banner(
         &setup,
         &addrs,
@@ -100,6 +149,15 @@ pub async fn run(mut setup: Setup) -> Result<()> {
         filter.rule_count(),
         started.elapsed(),
     );
+    if let Some(note) = admin_note {
+        println!("{note}");
+    }
+    if let Some(ready) = control.on_ready {
+        let _ = ready.send(Running {
+            dns: addrs.clone(),
+            web: console,
+        });
+    }
 
     let retention = lachan_store::spawn_retention(
         store.clone(),
@@ -116,9 +174,13 @@ pub async fn run(mut setup: Setup) -> Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
+            _ = shutdown.cancelled() => break,
             _ = hangup.recv() => {
                 match setup.reload_file() {
-                    Ok(()) => reload(&setup, &store, &filter, true).await,
+                    Ok(()) => {
+                        shared_setup.store(Arc::new(setup.clone()));
+                        reload(&setup, &store, &filter, true).await
+                    }
                     Err(err) => tracing::error!("configuration not reloaded: {err:#}"),
                 }
             }
@@ -210,6 +272,54 @@ async fn restore_usage(store: &Store, filter: &Filter) {
     }));
 }
 
+/// Gives back today's extra time granted before a restart.
+async fn restore_extra_time(store: &Store, filter: &Filter) {
+    match store.active_extra_time(filter.now().as_millisecond()).await {
+        Ok(grants) => {
+            for (profile, extra) in grants {
+                filter.grant_extra(&profile, extra);
+            }
+        }
+        Err(err) => tracing::warn!("extra time granted earlier not loaded: {err}"),
+    }
+}
+
+/// Creates the first administrator from `LACHAN_ADMIN_PASSWORD` when there is no account yet;
+/// otherwise says how to create one in the console. No default password exists.
+async fn first_admin(store: &Store) -> Result<Option<String>> {
+    if store.user_count().await? > 0 {
+        return Ok(None);
+    }
+    match std::env::var("LACHAN_ADMIN_PASSWORD") {
+        Ok(password) if password.chars().count() >= lachan_server::MIN_PASSWORD_CHARS => {
+            let hash = lachan_server::hash_password(&password)?;
+            store
+                .create_user("admin", &hash, lachan_store::Role::Admin, None)
+                .await?;
+            store
+                .append_audit(
+                    "command line",
+                    "user created",
+                    "admin",
+                    "first administrator, from LACHAN_ADMIN_PASSWORD",
+                )
+                .await?;
+            Ok(Some(
+                "  Admin: account 'admin' created from LACHAN_ADMIN_PASSWORD".to_string(),
+            ))
+        }
+        Ok(_) => anyhow::bail!(
+            "LACHAN_ADMIN_PASSWORD is too short: use at least {} characters",
+            lachan_server::MIN_PASSWORD_CHARS
+        ),
+        Err(_) => Ok(Some(
+            "  First start: open the Web address above to create the administrator account \
+             (or set LACHAN_ADMIN_PASSWORD)"
+                .to_string(),
+        )),
+    }
+}
+
 /// Why `host` is blocked for the device at `client`, in Vietnamese, for the block page.
 fn block_reason(filter: &Filter, host: &str, client: std::net::IpAddr) -> Option<String> {
     use lachan_dns::Verdict;
@@ -234,6 +344,7 @@ async fn start_http(
     setup: &Setup,
     store: &Store,
     filter: &Arc<Filter>,
+    gateway: Arc<LiveGateway>,
     shutdown: &CancellationToken,
     tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<Option<std::net::SocketAddr>> {
@@ -264,7 +375,8 @@ async fn start_http(
         lachan_policy::ServiceCatalog::builtin(),
         hosts,
     )
-    .with_explainer(explain);
+    .with_explainer(explain)
+    .with_gateway(gateway);
     let router = lachan_server::router(state);
     let shutdown = shutdown.clone();
     tasks.spawn(async move {
