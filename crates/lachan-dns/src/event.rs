@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use lachan_policy::{Category, Decision};
+use lachan_policy::{BlockReason, Category, Decision};
 
 /// One answered query.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct QueryRecord {
     pub category: Option<Category>,
     /// The rule that decided, as `list:line` or `custom: rule`.
     pub rule: Option<String>,
+    /// Why time rules blocked it (a pause, a schedule, a used-up budget), if they did.
+    pub time_block: Option<BlockReason>,
     /// The upstream that answered.
     pub upstream: Option<Arc<str>>,
     /// How long the upstream took.

@@ -468,6 +468,10 @@ impl Resolver {
             rule,
             upstream: upstream.as_ref().map(|(u, _)| u.clone()),
             upstream_rtt: upstream.map(|(_, rtt)| rtt),
+            time_block: match &ruling.verdict {
+                Verdict::BlockTime { reason } => Some(reason.clone()),
+                _ => None,
+            },
         });
     }
 }

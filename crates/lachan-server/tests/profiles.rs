@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Auth, FakeGateway, Server};
+use common::{Auth, Server};
 use lachan_policy::Profile;
 use lachan_server::create_token;
 use lachan_store::Role;
@@ -98,10 +98,8 @@ async fn profile_input_is_checked_with_errors_that_say_what_to_write() {
         "schedules": [{"target": "all", "blocked": "T2-T6 7h-11h30, Sat 22:00-06:00"}],
         "budgets": [{"target": "group:games", "minutes_per_day": 45, "each_service": true}]
     });
-    let made = server
-        .call("POST", "/api/v1/profiles", &admin, Some(&good), &[])
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    let made = server.post_json("/api/v1/profiles", &admin, &good).await;
+    made.assert_status(201);
     let view = made.json();
     assert_eq!(view["block"], json!(["adult", "gambling"]));
     assert_eq!(view["deny"], json!(["tiktok.com", "||example.test^"]));
@@ -132,15 +130,13 @@ async fn children_under_18_get_the_decree_147_budgets() {
     let server = Server::start().await;
     let admin = admin(&server).await;
     let made = server
-        .call(
-            "POST",
+        .post_json(
             "/api/v1/profiles",
             &admin,
-            Some(&json!({"name": "An", "age": 12})),
-            &[],
+            &json!({"name": "An", "age": 12}),
         )
         .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    made.assert_status(201);
     let view = made.json();
     assert_eq!(view["budgets"], json!([]));
     assert_eq!(
@@ -189,33 +185,24 @@ async fn profiles_of_the_configuration_file_are_read_only() {
 
 #[tokio::test]
 async fn devices_take_ips_networks_and_macs_each_once() {
-    let gateway = FakeGateway::at(NOW);
-    let server = Server::start_with(Some(gateway.clone())).await;
+    let (server, _gateway) = Server::start_at(NOW).await;
     let admin = admin(&server).await;
     for name in ["An", "Bình"] {
         let made = server
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                &admin,
-                Some(&json!({"name": name})),
-                &[],
-            )
+            .post_json("/api/v1/profiles", &admin, &json!({"name": name}))
             .await;
         assert_eq!(made.status, 201);
     }
     let made = server
-        .call(
-            "POST",
+        .post_json(
             "/api/v1/devices",
             &admin,
-            Some(&json!({"name": "Máy tính của An",
+            &json!({"name": "Máy tính của An",
                          "matchers": ["192.168.1.10, AA-BB-CC-DD-EE-FF", "10.0.5.7/16"],
-                         "profile": "An"})),
-            &[],
+                         "profile": "An"}),
         )
         .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    made.assert_status(201);
     assert_eq!(
         made.json()["matchers"],
         json!(["192.168.1.10", "aa:bb:cc:dd:ee:ff", "10.0.0.0/16"])
@@ -261,15 +248,8 @@ async fn devices_take_ips_networks_and_macs_each_once() {
     }
     // Moving the device to another profile, then deleting that profile takes it along.
     let path = "/api/v1/devices/M%C3%A1y%20t%C3%ADnh%20c%E1%BB%A7a%20An";
-    let moved = server
-        .call(
-            "PUT",
-            path,
-            &admin,
-            Some(&json!({"name": "Máy tính của An", "matchers": ["192.168.1.10"], "profile": "Bình"})),
-            &[],
-        )
-        .await;
+    let body = json!({"name": "Máy tính của An", "matchers": ["192.168.1.10"], "profile": "Bình"});
+    let moved = server.call("PUT", path, &admin, Some(&body), &[]).await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(moved.json()["profile"], "Bình");
     let deleted = server
@@ -289,17 +269,10 @@ async fn devices_take_ips_networks_and_macs_each_once() {
 
 #[tokio::test]
 async fn pauses_and_extra_time_follow_the_profiles_clock_and_zone() {
-    let gateway = FakeGateway::at(NOW);
-    let server = Server::start_with(Some(gateway.clone())).await;
+    let (server, gateway) = Server::start_at(NOW).await;
     let admin = admin(&server).await;
     let made = server
-        .call(
-            "POST",
-            "/api/v1/profiles",
-            &admin,
-            Some(&json!({"name": "An"})),
-            &[],
-        )
+        .post_json("/api/v1/profiles", &admin, &json!({"name": "An"}))
         .await;
     assert_eq!(made.status, 201);
     let pause = "/api/v1/profiles/An/pause";
@@ -318,7 +291,7 @@ async fn pauses_and_extra_time_follow_the_profiles_clock_and_zone() {
         ),
         (json!({}), json!("until_turned_off")),
     ] {
-        let reply = server.call("POST", pause, &admin, Some(&body), &[]).await;
+        let reply = server.post_json(pause, &admin, &body).await;
         assert_eq!(reply.status, 200, "{body}: {}", reply.body);
         assert_eq!(reply.json()["pause"], pause_json, "{body}");
     }
@@ -353,15 +326,13 @@ async fn pauses_and_extra_time_follow_the_profiles_clock_and_zone() {
     }
     assert!(gateway.extra().is_empty());
     let granted = server
-        .call(
-            "POST",
+        .post_json(
             extra,
             &admin,
-            Some(&json!({"target": "group:games", "minutes": 30})),
-            &[],
+            &json!({"target": "group:games", "minutes": 30}),
         )
         .await;
-    assert_eq!(granted.status, 201, "{}", granted.body);
+    granted.assert_status(201);
     let granted = granted.json();
     assert_eq!(granted["target"], "group:games");
     assert_eq!(granted["expires_at"], "2026-03-14T17:00:00Z");

@@ -7,7 +7,7 @@ mod common;
 
 use std::net::IpAddr;
 
-use common::{Auth, FakeGateway, Reply, Server};
+use common::{Auth, Reply, Server};
 use lachan_server::create_token;
 use lachan_store::{AlertKind, NewAlert, Role};
 use serde_json::{Value, json};
@@ -18,17 +18,20 @@ const NOW: &str = "2026-03-14T03:00:00Z";
 const ADMIN_PASSWORD: &str = "mật khẩu quản trị 2026";
 const GUARDIAN_PASSWORD: &str = "bố của An rất yêu An";
 
+/// A username and password as the setup and sign-in endpoints take them.
+fn credentials(username: &str, password: &str) -> Value {
+    json!({"username": username, "password": password})
+}
+
+/// Asks the API to make the first administrator, `username`.
+async fn setup(server: &Server, username: &str, password: &str) -> Reply {
+    let body = credentials(username, password);
+    server.post_json("/api/v1/setup", &Auth::None, &body).await
+}
+
 /// Makes the first administrator through the API and returns their session.
 async fn set_up(server: &Server) -> Auth {
-    let reply = server
-        .call(
-            "POST",
-            "/api/v1/setup",
-            &Auth::None,
-            Some(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        )
-        .await;
+    let reply = setup(server, "admin", ADMIN_PASSWORD).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     Auth::session(&reply)
 }
@@ -41,7 +44,7 @@ async fn sign_in(server: &Server, from: IpAddr, username: &str, password: &str) 
             "POST",
             "/api/v1/session",
             &Auth::None,
-            Some(&json!({"username": username, "password": password})),
+            Some(&credentials(username, password)),
             &[],
         )
         .await
@@ -74,25 +77,17 @@ async fn two_households(server: &Server) -> Homes {
         ("Bình", "nha-binh", "dien-thoai-binh", "192.168.1.20"),
     ] {
         let made = server
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                &admin,
-                Some(&profile(name, Some(household))),
-                &[],
-            )
+            .post_json("/api/v1/profiles", &admin, &profile(name, Some(household)))
             .await;
-        assert_eq!(made.status, 201, "{}", made.body);
+        made.assert_status(201);
         let made = server
-            .call(
-                "POST",
+            .post_json(
                 "/api/v1/devices",
                 &admin,
-                Some(&json!({"name": device, "matchers": [ip], "profile": name})),
-                &[],
+                &json!({"name": device, "matchers": [ip], "profile": name}),
             )
             .await;
-        assert_eq!(made.status, 201, "{}", made.body);
+        made.assert_status(201);
         server
             .store
             .insert_alert(&NewAlert {
@@ -107,16 +102,14 @@ async fn two_households(server: &Server) -> Homes {
             .unwrap();
     }
     let made = server
-        .call(
-            "POST",
+        .post_json(
             "/api/v1/users",
             &admin,
-            Some(&json!({"username": "bo-an", "password": GUARDIAN_PASSWORD,
-                         "role": "guardian", "household": "nha-an"})),
-            &[],
+            &json!({"username": "bo-an", "password": GUARDIAN_PASSWORD,
+                         "role": "guardian", "household": "nha-an"}),
         )
         .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    made.assert_status(201);
     let signed_in = sign_in(
         server,
         "127.0.0.1".parse().unwrap(),
@@ -154,8 +147,7 @@ fn names(list: &Value, field: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_guardian_cannot_reach_another_households_profiles_or_devices() {
-    let gateway = FakeGateway::at(NOW);
-    let server = Server::start_with(Some(gateway.clone())).await;
+    let (server, gateway) = Server::start_at(NOW).await;
     let homes = two_households(&server).await;
 
     let all = server.get("/api/v1/profiles", &homes.admin).await.json();
@@ -225,25 +217,17 @@ async fn a_guardian_cannot_reach_another_households_profiles_or_devices() {
         }
         // Making a profile in another household, or an admin token, is refused outright.
         let reply = server
-            .call(
-                "POST",
-                "/api/v1/profiles",
-                who,
-                Some(&profile("Cường", Some("nha-binh"))),
-                &[],
-            )
+            .post_json("/api/v1/profiles", who, &profile("Cường", Some("nha-binh")))
             .await;
-        assert_eq!(reply.status, 403, "{}", reply.body);
+        reply.assert_status(403);
         let reply = server
-            .call(
-                "POST",
+            .post_json(
                 "/api/v1/tokens",
                 who,
-                Some(&json!({"name": "x", "role": "admin"})),
-                &[],
+                &json!({"name": "x", "role": "admin"}),
             )
             .await;
-        assert_eq!(reply.status, 403, "{}", reply.body);
+        reply.assert_status(403);
         for path in ["/api/v1/users", "/api/v1/audit"] {
             assert_eq!(server.get(path, who).await.status, 403, "{path}");
         }
@@ -259,26 +243,18 @@ async fn a_guardian_cannot_reach_another_households_profiles_or_devices() {
 
     // Their own household they do manage, and a profile they make lands in it.
     let reply = server
-        .call(
-            "POST",
-            "/api/v1/profiles",
-            &homes.an_token,
-            Some(&profile("Em An", None)),
-            &[],
-        )
+        .post_json("/api/v1/profiles", &homes.an_token, &profile("Em An", None))
         .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.assert_status(201);
     assert_eq!(reply.json()["household"], "nha-an");
     let reply = server
-        .call(
-            "POST",
+        .post_json(
             "/api/v1/profiles/An/extra-time",
             &homes.an_session,
-            Some(&json!({"target": "group:games", "minutes": 30})),
-            &[],
+            &json!({"target": "group:games", "minutes": 30}),
         )
         .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.assert_status(201);
     assert_eq!(gateway.extra().len(), 1);
     assert_eq!(gateway.extra()[0].0, "An");
     let live = server
@@ -358,22 +334,20 @@ async fn cookie_requests_without_the_csrf_token_or_from_another_site_are_refused
         .await
         .unwrap();
     let reply = server
-        .call(
-            "POST",
+        .post_json(
             "/api/v1/profiles",
             &Auth::Bearer(token),
-            Some(&profile("Bình", None)),
-            &[],
+            &profile("Bình", None),
         )
         .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.assert_status(201);
     // Sign-in forms from another site are refused too.
     let reply = server
         .call(
             "POST",
             "/api/v1/session",
             &Auth::None,
-            Some(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
+            Some(&credentials("admin", ADMIN_PASSWORD)),
             &["Origin: http://evil.test"],
         )
         .await;
@@ -386,15 +360,7 @@ async fn setup_makes_the_first_administrator_once() {
     let server = Server::start().await;
     let status = server.get("/api/v1/setup", &Auth::None).await;
     assert_eq!(status.json()["needed"], true);
-    let short = server
-        .call(
-            "POST",
-            "/api/v1/setup",
-            &Auth::None,
-            Some(&json!({"username": "admin", "password": "short"})),
-            &[],
-        )
-        .await;
+    let short = setup(&server, "admin", "short").await;
     assert_eq!(short.status, 400);
     assert!(
         short.json()["error"].as_str().unwrap().contains("10"),
@@ -402,15 +368,7 @@ async fn setup_makes_the_first_administrator_once() {
         short.body
     );
 
-    let reply = server
-        .call(
-            "POST",
-            "/api/v1/setup",
-            &Auth::None,
-            Some(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
-            &[],
-        )
-        .await;
+    let reply = setup(&server, "admin", ADMIN_PASSWORD).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let cookie = reply.header("set-cookie").unwrap();
     for part in ["lachan_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
@@ -424,15 +382,7 @@ async fn setup_makes_the_first_administrator_once() {
     assert_eq!(who["role"], "admin");
     assert_eq!(who["via"], "session");
 
-    let again = server
-        .call(
-            "POST",
-            "/api/v1/setup",
-            &Auth::None,
-            Some(&json!({"username": "intruder", "password": "another long password"})),
-            &[],
-        )
-        .await;
+    let again = setup(&server, "intruder", "another long password").await;
     assert_eq!(again.status, 409, "{}", again.body);
     again.assert_error_body();
     assert!(again.session_cookie().is_none());
@@ -452,8 +402,7 @@ async fn setup_makes_the_first_administrator_once() {
 
 #[tokio::test]
 async fn ten_wrong_passwords_slow_sign_ins() {
-    let gateway = FakeGateway::at(NOW);
-    let server = Server::start_with(Some(gateway.clone())).await;
+    let (server, gateway) = Server::start_at(NOW).await;
     set_up(&server).await;
     let home: IpAddr = "127.0.0.1".parse().unwrap();
     let elsewhere: IpAddr = "127.0.0.2".parse().unwrap();
@@ -514,8 +463,7 @@ struct Step {
 
 #[tokio::test]
 async fn every_change_lands_in_the_audit_log() {
-    let gateway = FakeGateway::at(NOW);
-    let server = Server::start_with(Some(gateway.clone())).await;
+    let (server, gateway) = Server::start_at(NOW).await;
     let admin = set_up(&server).await;
     let mut expected: Vec<(&str, &str)> = vec![("admin", "first administrator created")];
 

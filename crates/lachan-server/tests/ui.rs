@@ -1,249 +1,35 @@
 //! The web console over real loopback HTTP: first run, signing in, what each user sees, the
 //! language switch, CSRF protection of forms, and the activity charts.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use common::{Auth, PASSWORD, Server};
 use jiff::Timestamp;
-use lachan_policy::{BudgetUse, ExtraTime, Profile, ServiceCatalog, ServiceGroup, Target, Zone};
-use lachan_server::{
-    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, hash_password, router, serve,
-};
-use lachan_store::{
-    ClientRecord, Decision, ORIGIN_CONSOLE, QueryEvent, Role, Store, WriterOptions,
-};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
+use lachan_policy::{BudgetUse, ExtraTime, ServiceGroup, Target, Zone};
+use lachan_server::{BoxFuture, Gateway, LiveProfile};
+use lachan_store::{Decision, QueryEvent, Role, WriterOptions};
 
-/// Guard against a hung test, far above any real answer time.
-const HANG_GUARD: Duration = Duration::from_secs(60);
-
-/// A password long enough for the console's rules.
-const PASSWORD: &str = "mot-cau-mat-khau-dai";
-
-struct Server {
-    addr: SocketAddr,
-    store: Store,
-    shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-/// An answer: status, headers (lower-case names, repeated ones kept) and body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn parse(raw: &[u8]) -> Reply {
-        let text = String::from_utf8_lossy(raw);
-        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The cookies this answer sets, by name.
-    fn cookies(&self) -> HashMap<String, String> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .filter_map(|(_, v)| v.split(';').next()?.split_once('='))
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
-    }
-
-    /// The value of the first hidden `csrf` field of the page.
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let at = self.body.find(marker).expect("a form with a csrf field") + marker.len();
-        self.body[at..at + self.body[at..].find('"').unwrap()].to_string()
-    }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    out
-}
-
-/// Form encoding of one value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-impl Server {
-    async fn start() -> Server {
-        Server::start_with(None).await
-    }
-
-    /// A server whose DNS side is `gateway`, if given.
-    async fn start_with(gateway: Option<Arc<dyn Gateway>>) -> Server {
-        let store = Store::open_in_memory().await.unwrap();
-        let hosts = DEFAULT_CONSOLE_HOSTS.iter().map(|h| h.to_string());
-        let mut state = AppState::new(store.clone(), ServiceCatalog::builtin(), hosts);
-        if let Some(gateway) = gateway {
-            state = state.with_gateway(gateway);
-        }
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(serve(listener, router(state), shutdown.clone()));
-        Server {
-            addr,
-            store,
-            shutdown,
-            task,
-        }
-    }
-
-    async fn send(&self, head: &str, body: &str) -> Reply {
-        let exchange = async {
-            let mut stream = TcpStream::connect(self.addr).await.unwrap();
-            let request = format!(
-                "{head}\r\nHost: localhost:8080\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(request.as_bytes()).await.unwrap();
-            let mut raw = Vec::new();
-            stream.read_to_end(&mut raw).await.unwrap();
-            Reply::parse(&raw)
-        };
-        tokio::time::timeout(HANG_GUARD, exchange).await.unwrap()
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Reply {
-        let cookie = if cookie.is_empty() {
-            String::new()
-        } else {
-            format!("\r\nCookie: {cookie}")
-        };
-        self.send(&format!("GET {path} HTTP/1.1{cookie}"), "").await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Reply {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-            .collect();
-        let cookie = if cookie.is_empty() {
-            String::new()
-        } else {
-            format!("\r\nCookie: {cookie}")
-        };
-        self.send(
-            &format!(
-                "POST {path} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded{cookie}"
-            ),
-            &body.join("&"),
-        )
-        .await
-    }
-
-    async fn add_user(&self, name: &str, role: Role, household: Option<&str>) {
-        let hash = hash_password(PASSWORD).unwrap();
-        self.store
-            .create_user(name, &hash, role, household)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-
-    async fn add_profile(&self, name: &str, household: Option<&str>) {
-        let profile = Profile {
-            age: Some(11),
-            ..Profile::default_child()
-        };
-        let profile = Profile {
-            name: name.to_string(),
-            ..profile
-        };
-        self.store
-            .save_console_profile(&profile, household)
-            .await
-            .unwrap();
-    }
-
-    /// Signs `name` in through the form; the session cookie (`lachan_session=...`).
-    async fn sign_in(&self, name: &str) -> String {
-        let reply = self
-            .post("/login", "", &[("username", name), ("password", PASSWORD)])
-            .await;
-        assert_eq!(reply.status, 303, "{}", reply.body);
-        assert_eq!(reply.header("location"), Some("/"));
-        let token = reply.cookies().remove("lachan_session").expect("a session");
-        format!("lachan_session={token}")
-    }
-
-    async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(HANG_GUARD, self.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-    }
+/// The guardian `me-an` of the household `nha-an`, the profile `Bé An` there and `Bé Bình` in
+/// the household `nha-binh`.
+async fn two_households(server: &Server) {
+    server
+        .add_user("me-an", Role::Guardian, Some("nha-an"))
+        .await;
+    server.add_profile("Bé An", Some("nha-an")).await;
+    server.add_profile("Bé Bình", Some("nha-binh")).await;
 }
 
 #[tokio::test]
 async fn the_first_run_asks_for_an_administrator_then_signs_them_in() {
     let server = Server::start().await;
     for path in ["/", "/login", "/devices"] {
-        let reply = server.get(path, "").await;
+        let reply = server.page(path, "").await;
         assert_eq!(reply.status, 303, "{path}");
         assert_eq!(reply.header("location"), Some("/setup"), "{path}");
     }
-    let setup = server.get("/setup", "").await;
+    let setup = server.page("/setup", "").await;
     assert_eq!(setup.status, 200);
     assert!(setup.body.contains("<html lang=\"vi\">"));
     assert!(setup.body.contains("Chào mừng đến với Lachan"));
@@ -254,7 +40,7 @@ async fn the_first_run_asks_for_an_administrator_then_signs_them_in() {
     );
 
     let mismatch = server
-        .post(
+        .post_form(
             "/setup",
             "",
             &[
@@ -269,7 +55,7 @@ async fn the_first_run_asks_for_an_administrator_then_signs_them_in() {
     assert_eq!(server.store.user_count().await.unwrap(), 0);
 
     let made = server
-        .post(
+        .post_form(
             "/setup",
             "",
             &[
@@ -282,7 +68,7 @@ async fn the_first_run_asks_for_an_administrator_then_signs_them_in() {
     assert_eq!(made.status, 303, "{}", made.body);
     let session = made.cookies().remove("lachan_session").unwrap();
     let home = server
-        .get("/", &format!("lachan_session={session}; {}", flash(&made)))
+        .follow(&made, &format!("lachan_session={session}"))
         .await;
     assert_eq!(home.status, 200);
     assert!(
@@ -297,38 +83,22 @@ async fn the_first_run_asks_for_an_administrator_then_signs_them_in() {
         "a shown flash is removed"
     );
     // Setup is over: the page sends people to sign in.
-    let again = server.get("/setup", "").await;
+    let again = server.page("/setup", "").await;
     assert_eq!(again.header("location"), Some("/login"));
     server.stop().await;
-}
-
-/// The flash cookie an answer sets, as a `Cookie` pair.
-fn flash(reply: &Reply) -> String {
-    format!("lachan_flash={}", reply.cookies()["lachan_flash"])
 }
 
 #[tokio::test]
 async fn a_guardian_sees_only_their_households_profiles() {
     let server = Server::start().await;
     server.add_user("admin", Role::Admin, None).await;
+    two_households(&server).await;
     server
-        .add_user("me-an", Role::Guardian, Some("nha-an"))
+        .add_device("Máy tính bảng của An", "192.168.1.23", "Bé An")
         .await;
-    server.add_profile("Bé An", Some("nha-an")).await;
-    server.add_profile("Bé Bình", Some("nha-binh")).await;
-    server
-        .store
-        .save_console_client(&ClientRecord {
-            name: "Máy tính bảng của An".into(),
-            matchers: vec!["192.168.1.23".into()],
-            profile: "Bé An".into(),
-            origin: ORIGIN_CONSOLE.into(),
-        })
-        .await
-        .unwrap();
 
     let wrong = server
-        .post(
+        .post_form(
             "/login",
             "",
             &[("username", "me-an"), ("password", "not-the-password")],
@@ -342,7 +112,7 @@ async fn a_guardian_sees_only_their_households_profiles() {
     );
 
     let guardian = server.sign_in("me-an").await;
-    let home = server.get("/", &guardian).await;
+    let home = server.page("/", &guardian).await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Bé An"));
     assert!(home.body.contains("Máy tính bảng của An"));
@@ -354,18 +124,18 @@ async fn a_guardian_sees_only_their_households_profiles() {
     // Guardians have no users or audit pages.
     assert!(!home.body.contains("href=\"/users\""));
     assert_eq!(
-        server.get("/audit", &guardian).await.header("location"),
+        server.page("/audit", &guardian).await.header("location"),
         Some("/")
     );
     // Nor can they open another household's profile by name.
     let other = server
-        .get("/profiles/edit?name=B%C3%A9%20B%C3%ACnh", &guardian)
+        .page("/profiles/edit?name=B%C3%A9%20B%C3%ACnh", &guardian)
         .await;
     assert_eq!(other.status, 303);
     assert_eq!(other.header("location"), Some("/"));
 
     let admin = server.sign_in("admin").await;
-    let home = server.get("/", &admin).await;
+    let home = server.page("/", &admin).await;
     assert!(home.body.contains("Bé An") && home.body.contains("Bé Bình"));
     assert!(home.body.contains("href=\"/users\""));
     server.stop().await;
@@ -378,7 +148,7 @@ async fn too_many_wrong_passwords_are_refused_with_a_wait() {
     let mut refused = None;
     for _ in 0..12 {
         let reply = server
-            .post(
+            .post_form(
                 "/login",
                 "",
                 &[("username", "admin"), ("password", "wrong-password")],
@@ -404,11 +174,11 @@ async fn too_many_wrong_passwords_are_refused_with_a_wait() {
 async fn the_english_switch_changes_the_texts_and_is_remembered() {
     let server = Server::start().await;
     server.add_user("admin", Role::Admin, None).await;
-    let vi = server.get("/login", "").await;
+    let vi = server.page("/login", "").await;
     assert!(vi.body.contains("<h1>Đăng nhập</h1>"));
     assert!(vi.body.contains("href=\"/login?lang=en\""));
 
-    let en = server.get("/login?lang=en", "").await;
+    let en = server.page("/login?lang=en", "").await;
     assert_eq!(en.status, 200);
     assert!(en.body.contains("<html lang=\"en\">"));
     assert!(en.body.contains("<h1>Sign in</h1>"));
@@ -416,11 +186,11 @@ async fn the_english_switch_changes_the_texts_and_is_remembered() {
     assert!(en.body.contains("href=\"/login?lang=vi\""));
     assert_eq!(en.cookies().get("lang").map(String::as_str), Some("en"));
 
-    let remembered = server.get("/login", "lang=en").await;
+    let remembered = server.page("/login", "lang=en").await;
     assert!(remembered.body.contains("<h1>Sign in</h1>"));
 
     let session = server.sign_in("admin").await;
-    let home = server.get("/", &format!("{session}; lang=en")).await;
+    let home = server.page("/", &format!("{session}; lang=en")).await;
     assert!(home.body.contains("No profiles yet"));
     assert!(home.body.contains(">Activity</a>"));
     server.stop().await;
@@ -432,11 +202,11 @@ async fn form_posts_need_the_sessions_csrf_token() {
     server.add_user("admin", Role::Admin, None).await;
     server.add_profile("Bé An", None).await;
     let session = server.sign_in("admin").await;
-    let home = server.get("/", &session).await;
+    let home = server.page("/", &session).await;
     let csrf = home.csrf();
 
     let forged = server
-        .post(
+        .post_form(
             "/pause",
             &session,
             &[("profile", "Bé An"), ("length", "off")],
@@ -449,7 +219,7 @@ async fn form_posts_need_the_sessions_csrf_token() {
         forged.body
     );
     let wrong = server
-        .post(
+        .post_form(
             "/pause",
             &session,
             &[("csrf", "0000"), ("profile", "Bé An"), ("length", "off")],
@@ -460,7 +230,7 @@ async fn form_posts_need_the_sessions_csrf_token() {
     assert_eq!(stored.profile.pause, None, "a refused post changed nothing");
 
     let paused = server
-        .post(
+        .post_form(
             "/pause",
             &session,
             &[("csrf", &csrf), ("profile", "Bé An"), ("length", "off")],
@@ -470,15 +240,13 @@ async fn form_posts_need_the_sessions_csrf_token() {
     assert_eq!(paused.header("location"), Some("/"));
     let stored = server.store.profile_record("Bé An").await.unwrap().unwrap();
     assert!(stored.profile.pause.is_some());
-    let home = server
-        .get("/", &format!("{session}; {}", flash(&paused)))
-        .await;
+    let home = server.follow(&paused, &session).await;
     assert!(home.body.contains("Đã tạm dừng internet cho Bé An"));
     assert!(home.body.contains("action=\"/resume\""));
 
     // Without a session, a post goes to the sign-in page and changes nothing.
     let anonymous = server
-        .post("/resume", "", &[("csrf", &csrf), ("profile", "Bé An")])
+        .post_form("/resume", "", &[("csrf", &csrf), ("profile", "Bé An")])
         .await;
     assert_eq!(anonymous.status, 303);
     assert_eq!(anonymous.header("location"), Some("/login"));
@@ -492,14 +260,14 @@ async fn a_profile_is_created_from_the_form_with_its_time_rules() {
         .add_user("me-an", Role::Guardian, Some("nha-an"))
         .await;
     let session = server.sign_in("me-an").await;
-    let form = server.get("/profiles/new", &session).await;
+    let form = server.page("/profiles/new", &session).await;
     assert_eq!(form.status, 200);
     assert!(form.body.contains("Nghị định 147/2024"));
     assert!(form.body.contains(">cờ bạc, cá độ<") || form.body.contains(">Cờ bạc, cá độ<"));
     assert!(form.body.contains("value=\"service:lien_quan\""));
     let csrf = form.csrf();
     let saved = server
-        .post(
+        .post_form(
             "/profiles/new",
             &session,
             &[
@@ -538,7 +306,7 @@ async fn a_profile_is_created_from_the_form_with_its_time_rules() {
 
     // A bad schedule is explained on the page, with what was typed kept.
     let bad = server
-        .post(
+        .post_form(
             "/profiles/edit",
             &session,
             &[
@@ -561,7 +329,9 @@ async fn the_activity_page_draws_its_charts_as_inline_svg() {
     server.add_user("admin", Role::Admin, None).await;
     server.add_profile("Bé An", None).await;
     let session = server.sign_in("admin").await;
-    let page = server.get("/activity?profile=B%C3%A9%20An", &session).await;
+    let page = server
+        .page("/activity?profile=B%C3%A9%20An", &session)
+        .await;
     assert_eq!(page.status, 200, "{}", page.body);
     let charts = page.body.matches("<figure class=\"chart\"").count();
     assert_eq!(charts, 2, "the day and the week charts");
@@ -580,11 +350,11 @@ async fn the_activity_page_draws_its_charts_as_inline_svg() {
         assert!(page.body.contains(text), "{text} missing");
     }
     let en = server
-        .get("/activity?profile=B%C3%A9%20An&lang=en", &session)
+        .page("/activity?profile=B%C3%A9%20An&lang=en", &session)
         .await;
     assert!(en.body.contains(">\nMon\n</text>"));
     let bad_day = server
-        .get("/activity?profile=B%C3%A9%20An&day=yesterday", &session)
+        .page("/activity?profile=B%C3%A9%20An&day=yesterday", &session)
         .await;
     assert_eq!(bad_day.status, 400);
     assert!(bad_day.body.contains("flash-error"));
@@ -595,21 +365,21 @@ async fn the_activity_page_draws_its_charts_as_inline_svg() {
 async fn pages_carry_security_headers_and_the_stylesheet_is_served() {
     let server = Server::start().await;
     server.add_user("admin", Role::Admin, None).await;
-    let login = server.get("/login", "").await;
+    let login = server.page("/login", "").await;
     let csp = login.header("content-security-policy").unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(login.header("cache-control"), Some("no-store"));
-    let css = server.get("/static/console.css", "").await;
+    let css = server.page("/static/console.css", "").await;
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert!(css.body.contains("@media"));
-    let missing = server.get("/settings", "").await;
+    let missing = server.page("/settings", "").await;
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("<h1>Không tìm thấy trang này</h1>"));
-    let missing = server.get("/settings?lang=en", "").await;
+    let missing = server.page("/settings?lang=en", "").await;
     assert!(missing.body.contains("<h1>Page not found</h1>"));
-    let api = server.get("/api/v1/nothing", "").await;
+    let api = server.page("/api/v1/nothing", "").await;
     assert_eq!(api.status, 404);
     assert!(
         api.header("content-type")
@@ -672,7 +442,7 @@ async fn the_dashboard_shows_time_used_and_grants_thirty_minutes_more() {
         .await;
     server.add_profile("Bé An", Some("nha-an")).await;
     let session = server.sign_in("me-an").await;
-    let home = server.get("/", &session).await;
+    let home = server.page("/", &session).await;
     assert!(home.body.contains("60 / 60 phút"), "{}", home.body);
     assert!(home.body.contains("Đã hết giờ hôm nay"));
     assert!(
@@ -681,7 +451,7 @@ async fn the_dashboard_shows_time_used_and_grants_thirty_minutes_more() {
     );
     assert!(home.body.contains("data-live"));
     let granted = server
-        .post(
+        .post_form(
             "/extra",
             &session,
             &[
@@ -700,9 +470,7 @@ async fn the_dashboard_shows_time_used_and_grants_thirty_minutes_more() {
         assert_eq!(grants[0].1.target, Target::Group(ServiceGroup::Games));
         assert_eq!(grants[0].1.minutes, 30);
     }
-    let home = server
-        .get("/", &format!("{session}; {}", flash(&granted)))
-        .await;
+    let home = server.follow(&granted, &session).await;
     assert!(
         home.body
             .contains("Đã cho thêm 30 phút hôm nay cho Trò chơi")
@@ -734,11 +502,11 @@ async fn a_new_device_seen_is_named_and_assigned_in_one_click() {
     drop(sender);
     task.join().await;
     let session = server.sign_in("admin").await;
-    let devices = server.get("/devices", &session).await;
+    let devices = server.page("/devices", &session).await;
     let one_click = "name=\"matchers\" value=\"192.168.1.77\"";
     assert!(devices.body.contains(one_click), "{}", devices.body);
     let named = server
-        .post(
+        .post_form(
             "/devices",
             &session,
             &[
@@ -755,9 +523,7 @@ async fn a_new_device_seen_is_named_and_assigned_in_one_click() {
     assert!(clients.iter().any(|c| c.name == "Điện thoại của An"
         && c.profile == "Bé An"
         && c.matchers == ["192.168.1.77"]));
-    let devices = server
-        .get("/devices", &format!("{session}; {}", flash(&named)))
-        .await;
+    let devices = server.follow(&named, &session).await;
     assert!(
         devices
             .body
@@ -771,7 +537,7 @@ async fn a_new_device_seen_is_named_and_assigned_in_one_click() {
 
     // A bad address is explained, not stored.
     let bad = server
-        .post(
+        .post_form(
             "/devices",
             &session,
             &[
@@ -782,9 +548,7 @@ async fn a_new_device_seen_is_named_and_assigned_in_one_click() {
             ],
         )
         .await;
-    let page = server
-        .get("/devices", &format!("{session}; {}", flash(&bad)))
-        .await;
+    let page = server.follow(&bad, &session).await;
     assert!(page.body.contains("flash-error"), "{}", page.body);
     assert!(page.body.contains("192.168.1.300"));
     assert_eq!(server.store.clients().await.unwrap().len(), 1);
@@ -798,13 +562,13 @@ async fn a_new_api_token_is_shown_once() {
         .add_user("me-an", Role::Guardian, Some("nha-an"))
         .await;
     let session = server.sign_in("me-an").await;
-    let page = server.get("/tokens", &session).await;
+    let page = server.page("/tokens", &session).await;
     assert!(
         !page.body.contains("name=\"role\""),
         "guardians make guardian tokens only"
     );
     let made = server
-        .post(
+        .post_form(
             "/tokens",
             &session,
             &[("csrf", &page.csrf()), ("name", "home-assistant")],
@@ -818,13 +582,10 @@ async fn a_new_api_token_is_shown_once() {
     assert!(token.starts_with(lachan_server::TOKEN_PREFIX), "{token}");
     // The token works on the API, and the list no longer shows it.
     let reply = server
-        .send(
-            &format!("GET /api/v1/whoami HTTP/1.1\r\nAuthorization: Bearer {token}"),
-            "",
-        )
+        .get("/api/v1/whoami", &Auth::Bearer(token.to_string()))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let list = server.get("/tokens", &session).await;
+    let list = server.page("/tokens", &session).await;
     assert!(list.body.contains("home-assistant"));
     assert!(!list.body.contains(token));
     server.stop().await;
@@ -833,27 +594,16 @@ async fn a_new_api_token_is_shown_once() {
 #[tokio::test]
 async fn a_guardian_cannot_change_another_households_profiles_through_the_console() {
     let server = Server::start().await;
+    two_households(&server).await;
     server
-        .add_user("me-an", Role::Guardian, Some("nha-an"))
+        .add_device("Laptop của Bình", "192.168.1.31", "Bé Bình")
         .await;
-    server.add_profile("Bé An", Some("nha-an")).await;
-    server.add_profile("Bé Bình", Some("nha-binh")).await;
-    server
-        .store
-        .save_console_client(&ClientRecord {
-            name: "Laptop của Bình".into(),
-            matchers: vec!["192.168.1.31".into()],
-            profile: "Bé Bình".into(),
-            origin: ORIGIN_CONSOLE.into(),
-        })
-        .await
-        .unwrap();
     let before = (
         server.store.profile_records().await.unwrap(),
         server.store.clients().await.unwrap(),
     );
     let session = server.sign_in("me-an").await;
-    let csrf = server.get("/", &session).await.csrf();
+    let csrf = server.page("/", &session).await.csrf();
     let attempts: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/pause", vec![("profile", "Bé Bình"), ("length", "off")]),
         ("/resume", vec![("profile", "Bé Bình")]),
@@ -882,19 +632,14 @@ async fn a_guardian_cannot_change_another_households_profiles_through_the_consol
     ];
     for (path, mut fields) in attempts {
         fields.push(("csrf", &csrf));
-        let reply = server.post(path, &session, &fields).await;
+        let reply = server.post_form(path, &session, &fields).await;
         assert!(
             reply.status == 303 || reply.status == 400,
             "{path}: {}",
             reply.status
         );
         let shown = match reply.status {
-            303 => {
-                let to = reply.header("location").unwrap().to_string();
-                server
-                    .get(&to, &format!("{session}; {}", flash(&reply)))
-                    .await
-            }
+            303 => server.follow(&reply, &session).await,
             _ => reply,
         };
         assert!(shown.body.contains("flash-error"), "{path} did not fail");
@@ -910,7 +655,7 @@ async fn a_guardian_cannot_change_another_households_profiles_through_the_consol
     assert_eq!(before, after, "nothing of the other household changed");
     // Asking for the other profile's activity shows the guardian's own instead.
     let activity = server
-        .get("/activity?profile=B%C3%A9%20B%C3%ACnh", &session)
+        .page("/activity?profile=B%C3%A9%20B%C3%ACnh", &session)
         .await;
     assert_eq!(activity.status, 200);
     assert!(!activity.body.contains("Bé Bình"));

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lachan_dns::{QueryRecord, QuerySink};
-use lachan_policy::{Category, Decision};
+use lachan_policy::{BlockReason, Category, Decision};
 use lachan_store::{AlertKind, NewAlert, Store};
 use tokio::sync::mpsc;
 
@@ -84,8 +84,10 @@ impl Detector {
     }
 
     fn budget_used_up(&mut self, record: &QueryRecord) -> Option<NewAlert> {
-        let reason = record.rule.as_deref()?.strip_prefix("time: ")?.to_string();
-        let key = (record.profile.clone(), reason.clone());
+        let Some(reason @ BlockReason::BudgetExhausted { target, .. }) = &record.time_block else {
+            return None;
+        };
+        let key = (record.profile.clone(), target.to_string());
         if let Some(last) = self.budget_alerted.get(&key)
             && elapsed(*last, record.time) < BUDGET_ALERT_QUIET
         {
@@ -98,9 +100,9 @@ impl Detector {
             time_ms: millis(record.time),
             profile: record.profile.to_string(),
             kind: AlertKind::BudgetUsedUp,
-            subject: reason.clone(),
+            subject: target.to_string(),
             count: 1,
-            detail: format!("{reason} (last query: {})", record.name),
+            detail: format!("{} (truy vấn cuối: {})", reason.text_vi(), record.name),
         })
     }
 }
@@ -199,7 +201,12 @@ mod tests {
     use super::*;
     use std::net::{IpAddr, Ipv4Addr};
 
-    fn blocked(at: u64, profile: &str, category: Category, rule: Option<&str>) -> QueryRecord {
+    fn blocked(
+        at: u64,
+        profile: &str,
+        category: Category,
+        time_block: Option<BlockReason>,
+    ) -> QueryRecord {
         QueryRecord {
             time: UNIX_EPOCH + Duration::from_secs(1_800_000_000 + at),
             client_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -209,9 +216,10 @@ mod tests {
             qtype: 1,
             outcome: Decision::Blocked,
             category: Some(category),
-            rule: rule.map(String::from),
+            rule: None,
             upstream: None,
             upstream_rtt: None,
+            time_block,
         }
     }
 
@@ -248,19 +256,43 @@ mod tests {
         }
     }
 
+    /// The reason a 1-minute games budget gives once a minute of Roblox is used.
+    fn one_minute_of_games_used_up() -> BlockReason {
+        use lachan_policy::{Access, Budget, ServiceGroup, Target, TimeLimits, UsageDay, Zone};
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let mut day = UsageDay::new(Zone::default(), now);
+        day.record_activity(now, "roblox", ServiceGroup::Games);
+        let budgets = [Budget::new(Target::Group(ServiceGroup::Games), 1)];
+        let limits = TimeLimits {
+            pause: None,
+            schedules: &[],
+            budgets: &budgets,
+            extra: &[],
+            usage: &day,
+        };
+        match lachan_policy::access(&limits, Some("roblox"), Some(ServiceGroup::Games), now) {
+            Access::Blocked(reason) => reason,
+            other => panic!("the budget is used up: {other:?}"),
+        }
+    }
+
     #[test]
     fn a_used_up_budget_alerts_once() {
         let mut d = Detector::new(&AlertsSection::default());
-        let rule = Some("time: Game time used up for today (60 min); resets at 00:00");
-        let first = d.observe(&blocked(0, "an", Category::ExcessiveUse, rule));
+        let used_up = one_minute_of_games_used_up();
+        let first = d.observe(&blocked(
+            0,
+            "an",
+            Category::ExcessiveUse,
+            Some(used_up.clone()),
+        ));
         let alert = first.expect("an alert");
         assert_eq!(alert.kind, AlertKind::BudgetUsedUp);
-        assert!(alert.subject.starts_with("Game time used up"));
+        assert_eq!(alert.subject, "group:games");
+        assert!(alert.detail.starts_with("Hết giờ"), "{}", alert.detail);
         for i in 1..50 {
-            assert_eq!(
-                d.observe(&blocked(i * 60, "an", Category::ExcessiveUse, rule)),
-                None
-            );
+            let again = blocked(i * 60, "an", Category::ExcessiveUse, Some(used_up.clone()));
+            assert_eq!(d.observe(&again), None);
         }
     }
 }

@@ -7,101 +7,16 @@
 //! minute is used, and back to allowed when the guardian grants extra time. Every page is
 //! photographed at laptop and phone widths (target/console-screenshots/).
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+mod support;
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::rdata::A;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
-use jiff::{SignedDuration, Timestamp};
-use lachan::app::Setup;
-use lachan::serve::{Control, Running, run_with};
-use lachan_dns::Clock;
-use tokio_util::sync::CancellationToken;
-
-/// A clock that moves only when the test says so.
-#[derive(Debug)]
-struct ManualClock(Mutex<Timestamp>);
-
-impl ManualClock {
-    fn advance(&self, by: SignedDuration) {
-        let mut now = self.0.lock().unwrap();
-        *now += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// A UDP upstream answering every A query with 192.0.2.1, for `lifetime`.
-fn upstream(lifetime: Duration) -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let addr = socket.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let end = Instant::now() + lifetime;
-        let mut buf = [0u8; 2048];
-        while Instant::now() < end {
-            let Ok((len, peer)) = socket.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(q) = Message::from_vec(&buf[..len]) else {
-                continue;
-            };
-            let mut m = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
-            m.metadata.recursion_available = true;
-            if let Some(question) = q.queries.first() {
-                m.add_query(question.clone());
-                if question.query_type() == RecordType::A {
-                    m.add_answer(Record::from_rdata(
-                        question.name().clone(),
-                        60,
-                        RData::A(A::new(192, 0, 2, 1)),
-                    ));
-                }
-            }
-            let _ = socket.send_to(&m.to_vec().unwrap(), peer);
-        }
-    });
-    addr
-}
-
-/// Asks `dns` for `name` (A) from the address `from`; true when the upstream's answer came
-/// back (allowed), false when Lachan blocked it.
-fn allowed(dns: SocketAddr, from: Ipv4Addr, name: &str) -> bool {
-    let socket = UdpSocket::bind((from, 0)).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(3)))
-        .unwrap();
-    let mut q = Message::new(7, MessageType::Query, OpCode::Query);
-    q.metadata.recursion_desired = true;
-    q.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
-    socket.send_to(&q.to_vec().unwrap(), dns).unwrap();
-    let mut buf = [0u8; 4096];
-    let (len, _) = socket.recv_from(&mut buf).unwrap();
-    let answer = Message::from_vec(&buf[..len]).unwrap();
-    answer
-        .answers
-        .iter()
-        .any(|r| matches!(&r.data, RData::A(a) if a.0 == Ipv4Addr::new(192, 0, 2, 1)))
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use jiff::SignedDuration;
+use support::{ManualClock, System, allowed, free_port};
 
 /// chromedriver on a free loopback port, killed when dropped.
 struct Driver(Child, u16);
@@ -251,46 +166,16 @@ async fn sign_out(c: &Client) {
     submit(c, "form[action='/logout']").await;
 }
 
-const CHILD: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+const CHILD: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 const GAME: &str = "www.roblox.com.";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guardian_sets_a_game_budget_and_dns_follows_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let upstream = upstream(Duration::from_secs(120));
-    let dns_port = free_port();
-    let config = dir.path().join("lachan.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "lists = []\n\
-             [dns]\nlisten = [\"127.0.0.1:{dns_port}\"]\nupstreams = [\"{upstream}\"]\n\
-             [http]\nlisten = \"127.0.0.1:0\"\n\
-             [querylog]\ncounters_seconds = 1\n"
-        ),
-    )
-    .unwrap();
     // 10:00 in Ho Chi Minh City: far from midnight, so the day does not roll over.
-    let clock = Arc::new(ManualClock(Mutex::new(
-        "2026-11-27T03:00:00Z".parse().unwrap(),
-    )));
-    let setup = Setup::load(Some(config), dir.path().join("data")).unwrap();
-    let shutdown = CancellationToken::new();
-    let (ready, running) = tokio::sync::oneshot::channel::<Running>();
-    let server = tokio::spawn(run_with(
-        setup,
-        Control {
-            clock: clock.clone(),
-            shutdown: shutdown.clone(),
-            on_ready: Some(ready),
-        },
-    ));
-    let running = tokio::time::timeout(Duration::from_secs(30), running)
-        .await
-        .expect("the server starts")
-        .expect("the server reports its addresses");
-    let dns = running.dns[0];
-    let web = format!("http://{}", running.web.expect("the console runs"));
+    let clock = ManualClock::at("2026-11-27T03:00:00Z");
+    // Activity counters are written every second, not every 30 s, to keep the test short.
+    let system = System::start("[querylog]\ncounters_seconds = 1", clock.clone()).await;
+    let (dns, web) = (system.dns, system.web.clone());
 
     let driver = Driver::start();
     let c = browser(&driver).await;
@@ -410,10 +295,5 @@ async fn a_guardian_sets_a_game_budget_and_dns_follows_it() {
     photograph(&c, "14-audit").await;
 
     c.close().await.unwrap();
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .expect("the server stops")
-        .unwrap()
-        .unwrap();
+    system.stop().await;
 }

@@ -3,61 +3,18 @@
 //! a graceful SIGTERM that loses no logged query, then `querylog` and `check domain`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::rdata::A;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+mod support;
+
+use support::{first_address, free_port, shared, upstream};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lachan");
-
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(path)
-}
-
-/// A UDP upstream answering every A query with 192.0.2.1, on a thread, for `lifetime`.
-fn upstream(lifetime: Duration) -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let addr = socket.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let end = Instant::now() + lifetime;
-        let mut buf = [0u8; 2048];
-        while Instant::now() < end {
-            let Ok((len, peer)) = socket.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(q) = Message::from_vec(&buf[..len]) else {
-                continue;
-            };
-            let mut m = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
-            m.metadata.recursion_available = true;
-            if let Some(question) = q.queries.first() {
-                m.add_query(question.clone());
-                if question.query_type() == RecordType::A {
-                    m.add_answer(Record::from_rdata(
-                        question.name().clone(),
-                        60,
-                        RData::A(A::new(192, 0, 2, 1)),
-                    ));
-                }
-            }
-            let _ = socket.send_to(&m.to_vec().unwrap(), peer);
-        }
-    });
-    addr
-}
 
 /// An HTTP server on loopback serving `body` at any path, or 500 while `failing` is set.
 fn list_server(body: &'static str, failing: Arc<AtomicBool>, lifetime: Duration) -> SocketAddr {
@@ -131,33 +88,8 @@ fn http_get(addr: SocketAddr, path: &str, host: &str, token: Option<&str>) -> (u
     (status, body)
 }
 
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn ask(server: SocketAddr, name: &str) -> Message {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(3)))
-        .unwrap();
-    let mut q = Message::new(7, MessageType::Query, OpCode::Query);
-    q.metadata.recursion_desired = true;
-    q.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
-    socket.send_to(&q.to_vec().unwrap(), server).unwrap();
-    let mut buf = [0u8; 4096];
-    let len = socket.recv(&mut buf).expect("an answer");
-    Message::from_vec(&buf[..len]).unwrap()
-}
-
-fn first_address(m: &Message) -> Option<String> {
-    m.answers.iter().find_map(|r| match &r.data {
-        RData::A(a) => Some(a.0.to_string()),
-        _ => None,
-    })
+fn ask(server: SocketAddr, name: &str) -> hickory_proto::op::Message {
+    support::ask_from(server, std::net::Ipv4Addr::LOCALHOST.into(), name)
 }
 
 /// Starts `lachan serve` and waits for its banner.

@@ -1,19 +1,20 @@
 //! Accounts: first-run setup, signing in and out, API tokens, users and the audit log.
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use lachan_store::{ApiToken, AuditEntry, Role, User};
 use serde::Serialize;
 
 use super::LimitQuery;
 use super::body::{self, Body, Id};
+use super::caller::Caller;
 use crate::csrf::check_same_origin;
 use crate::error::ApiError;
 use crate::ops::{self, Credentials, NewToken, SignedIn, TokenInput, UserInput};
-use crate::principal::{Principal, peer_ip};
+use crate::principal::peer_ip;
 use crate::session::{clear_cookie, is_https, session_cookie};
 use crate::state::AppState;
 
@@ -84,8 +85,7 @@ pub(super) async fn login(
 }
 
 pub(super) async fn logout(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     ops::logout(&state, &who).await?;
@@ -105,15 +105,13 @@ fn forbidden(err: crate::csrf::CsrfError) -> ApiError {
 }
 
 pub(super) async fn list_tokens(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(ops::list_tokens(&state, &who).await?))
 }
 
 pub(super) async fn create_token(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Body(input): Body<TokenInput>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let made = ops::create_token(&state, &who, &input).await?;
@@ -121,24 +119,19 @@ pub(super) async fn create_token(
 }
 
 pub(super) async fn revoke_token(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     ops::revoke_token(&state, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn list_users(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
-) -> Result<Json<Vec<User>>, ApiError> {
+pub(super) async fn list_users(Caller { state, who }: Caller) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(ops::list_users(&state, &who).await?))
 }
 
 pub(super) async fn create_user(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Body(input): Body<UserInput>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let made = ops::create_user(&state, &who, &input).await?;
@@ -146,8 +139,7 @@ pub(super) async fn create_user(
 }
 
 pub(super) async fn delete_user(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     ops::delete_user(&state, &who, id).await?;
@@ -155,8 +147,7 @@ pub(super) async fn delete_user(
 }
 
 pub(super) async fn audit(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     query: Result<Query<LimitQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let query = body::query(query, "use ?limit=N (1 to 1000) or no query")?;

@@ -1,15 +1,14 @@
 //! `/api/v1/profiles/{name}/activity` and `/week`.
 
+use axum::Json;
+use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::body::{self, Name};
+use super::caller::Caller;
 use crate::error::ApiError;
 use crate::ops::{self, DayActivity, WeekActivity};
-use crate::principal::Principal;
-use crate::state::AppState;
 
 /// The query of `GET /profiles/{name}/activity`.
 #[derive(Debug, Deserialize)]
@@ -19,8 +18,7 @@ pub(super) struct DayQuery {
 }
 
 pub(super) async fn day(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
     query: Result<Query<DayQuery>, QueryRejection>,
 ) -> Result<Json<DayActivity>, ApiError> {
@@ -38,8 +36,7 @@ pub(super) struct WeekQuery {
 }
 
 pub(super) async fn week(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
     query: Result<Query<WeekQuery>, QueryRejection>,
 ) -> Result<Json<WeekActivity>, ApiError> {

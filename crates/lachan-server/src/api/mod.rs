@@ -4,6 +4,7 @@
 mod accounts;
 mod activity;
 mod body;
+mod caller;
 mod devices;
 mod profiles;
 
@@ -11,13 +12,14 @@ use axum::extract::State;
 use axum::extract::rejection::QueryRejection;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::MethodRouter;
 use axum::{Extension, Json};
 use lachan_policy::Service;
 use lachan_store::{Alert, Role};
 use serde::{Deserialize, Serialize};
 
 use self::body::Id;
+use self::caller::Caller;
 use crate::error::ApiError;
 use crate::ops;
 use crate::principal::Principal;
@@ -42,7 +44,7 @@ pub(crate) struct Endpoint {
     /// The full path.
     pub(crate) path: &'static str,
     /// The method, lower-case as in OpenAPI (`get`, `post`, `put`, `delete`): what `handler`
-    /// answers, written out for the test that compares the table with the OpenAPI document.
+    /// answers, for the test that compares the table with the OpenAPI document.
     #[cfg_attr(not(test), expect(dead_code, reason = "read by the OpenAPI test only"))]
     pub(crate) method: &'static str,
     /// Who may call it.
@@ -51,99 +53,56 @@ pub(crate) struct Endpoint {
     pub(crate) handler: MethodRouter<AppState>,
 }
 
+/// One row of the endpoint table: `method "/path", access, handler`, with the path under
+/// `/api/v1` and the method named once, for both the router and the OpenAPI test.
+macro_rules! endpoint {
+    ($method:ident $path:literal, $access:expr, $handler:expr) => {
+        Endpoint {
+            path: concat!("/api/v1", $path),
+            method: stringify!($method),
+            access: $access,
+            handler: axum::routing::$method($handler),
+        }
+    };
+}
+
 /// Every endpoint of the API.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
     use Access::{Principal as P, Public};
-    let e = |path, method, access, handler| Endpoint {
-        path,
-        method,
-        access,
-        handler,
-    };
     vec![
-        e("/api/v1/openapi.json", "get", Public, get(openapi)),
-        e("/api/v1/setup", "get", Public, get(accounts::setup_status)),
-        e("/api/v1/setup", "post", Public, post(accounts::setup)),
-        e("/api/v1/session", "post", Public, post(accounts::login)),
-        e("/api/v1/session", "delete", P, delete(accounts::logout)),
-        e("/api/v1/whoami", "get", P, get(whoami)),
-        e("/api/v1/services", "get", P, get(services)),
-        e("/api/v1/profiles", "get", P, get(profiles::list)),
-        e("/api/v1/profiles", "post", P, post(profiles::create)),
-        e("/api/v1/profiles/{name}", "get", P, get(profiles::read)),
-        e("/api/v1/profiles/{name}", "put", P, put(profiles::update)),
-        e(
-            "/api/v1/profiles/{name}",
-            "delete",
-            P,
-            delete(profiles::remove),
-        ),
-        e(
-            "/api/v1/profiles/{name}/pause",
-            "post",
-            P,
-            post(profiles::pause),
-        ),
-        e(
-            "/api/v1/profiles/{name}/pause",
-            "delete",
-            P,
-            delete(profiles::resume),
-        ),
-        e(
-            "/api/v1/profiles/{name}/extra-time",
-            "post",
-            P,
-            post(profiles::extra_time),
-        ),
-        e(
-            "/api/v1/profiles/{name}/live",
-            "get",
-            P,
-            get(profiles::live),
-        ),
-        e(
-            "/api/v1/profiles/{name}/activity",
-            "get",
-            P,
-            get(activity::day),
-        ),
-        e(
-            "/api/v1/profiles/{name}/week",
-            "get",
-            P,
-            get(activity::week),
-        ),
-        e("/api/v1/devices", "get", P, get(devices::list)),
-        e("/api/v1/devices", "post", P, post(devices::create)),
-        e("/api/v1/devices/unseen", "get", P, get(devices::unseen)),
-        e("/api/v1/devices/{name}", "get", P, get(devices::read)),
-        e("/api/v1/devices/{name}", "put", P, put(devices::update)),
-        e(
-            "/api/v1/devices/{name}",
-            "delete",
-            P,
-            delete(devices::remove),
-        ),
-        e("/api/v1/alerts", "get", P, get(alerts)),
-        e("/api/v1/alerts/{id}/read", "post", P, post(mark_alert_read)),
-        e("/api/v1/tokens", "get", P, get(accounts::list_tokens)),
-        e("/api/v1/tokens", "post", P, post(accounts::create_token)),
-        e(
-            "/api/v1/tokens/{id}",
-            "delete",
-            P,
-            delete(accounts::revoke_token),
-        ),
-        e("/api/v1/users", "get", P, get(accounts::list_users)),
-        e("/api/v1/users", "post", P, post(accounts::create_user)),
-        e(
-            "/api/v1/users/{id}",
-            "delete",
-            P,
-            delete(accounts::delete_user),
-        ),
-        e("/api/v1/audit", "get", P, get(accounts::audit)),
+        endpoint!(get "/openapi.json", Public, openapi),
+        endpoint!(get "/setup", Public, accounts::setup_status),
+        endpoint!(post "/setup", Public, accounts::setup),
+        endpoint!(post "/session", Public, accounts::login),
+        endpoint!(delete "/session", P, accounts::logout),
+        endpoint!(get "/whoami", P, whoami),
+        endpoint!(get "/services", P, services),
+        endpoint!(get "/profiles", P, profiles::list),
+        endpoint!(post "/profiles", P, profiles::create),
+        endpoint!(get "/profiles/{name}", P, profiles::read),
+        endpoint!(put "/profiles/{name}", P, profiles::update),
+        endpoint!(delete "/profiles/{name}", P, profiles::remove),
+        endpoint!(post "/profiles/{name}/pause", P, profiles::pause),
+        endpoint!(delete "/profiles/{name}/pause", P, profiles::resume),
+        endpoint!(post "/profiles/{name}/extra-time", P, profiles::extra_time),
+        endpoint!(get "/profiles/{name}/live", P, profiles::live),
+        endpoint!(get "/profiles/{name}/activity", P, activity::day),
+        endpoint!(get "/profiles/{name}/week", P, activity::week),
+        endpoint!(get "/devices", P, devices::list),
+        endpoint!(post "/devices", P, devices::create),
+        endpoint!(get "/devices/unseen", P, devices::unseen),
+        endpoint!(get "/devices/{name}", P, devices::read),
+        endpoint!(put "/devices/{name}", P, devices::update),
+        endpoint!(delete "/devices/{name}", P, devices::remove),
+        endpoint!(get "/alerts", P, alerts),
+        endpoint!(post "/alerts/{id}/read", P, mark_alert_read),
+        endpoint!(get "/tokens", P, accounts::list_tokens),
+        endpoint!(post "/tokens", P, accounts::create_token),
+        endpoint!(delete "/tokens/{id}", P, accounts::revoke_token),
+        endpoint!(get "/users", P, accounts::list_users),
+        endpoint!(post "/users", P, accounts::create_user),
+        endpoint!(delete "/users/{id}", P, accounts::delete_user),
+        endpoint!(get "/audit", P, accounts::audit),
     ]
 }
 
@@ -199,8 +158,7 @@ pub(crate) struct LimitQuery {
 }
 
 async fn alerts(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     query: Result<axum::extract::Query<LimitQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Alert>>, ApiError> {
     let query = body::query(query, "use ?limit=N (1 to 500) or no query")?;
@@ -210,8 +168,7 @@ async fn alerts(
 }
 
 async fn mark_alert_read(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     ops::mark_alert_read(&state, &who, id).await?;

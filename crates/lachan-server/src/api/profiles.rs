@@ -1,34 +1,29 @@
 //! `/api/v1/profiles`: profiles, their pause, extra time and live state.
 
-use axum::extract::State;
+use axum::Json;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::body::{Body, Name};
+use super::caller::Caller;
 use crate::error::ApiError;
 use crate::ops::{self, GrantedTime, LiveView, PauseLength, ProfileInput, ProfileView};
-use crate::principal::Principal;
-use crate::state::AppState;
 
 pub(super) async fn list(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
 ) -> Result<Json<Vec<ProfileView>>, ApiError> {
     Ok(Json(ops::list_profiles(&state, &who).await?))
 }
 
 pub(super) async fn read(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
 ) -> Result<Json<ProfileView>, ApiError> {
     Ok(Json(ops::get_profile(&state, &who, &name).await?))
 }
 
 pub(super) async fn create(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Body(input): Body<ProfileInput>,
 ) -> Result<(StatusCode, Json<ProfileView>), ApiError> {
     let made = ops::create_profile(&state, &who, &input).await?;
@@ -36,8 +31,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn update(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
     Body(input): Body<ProfileInput>,
 ) -> Result<Json<ProfileView>, ApiError> {
@@ -47,8 +41,7 @@ pub(super) async fn update(
 }
 
 pub(super) async fn remove(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
 ) -> Result<StatusCode, ApiError> {
     ops::delete_profile(&state, &who, &name).await?;
@@ -67,8 +60,7 @@ pub(super) struct PauseRequest {
 }
 
 pub(super) async fn pause(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
     Body(request): Body<PauseRequest>,
 ) -> Result<Json<ProfileView>, ApiError> {
@@ -90,8 +82,7 @@ pub(super) async fn pause(
 }
 
 pub(super) async fn resume(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
 ) -> Result<Json<ProfileView>, ApiError> {
     Ok(Json(ops::resume_profile(&state, &who, &name).await?))
@@ -106,8 +97,7 @@ pub(super) struct ExtraTimeRequest {
 }
 
 pub(super) async fn extra_time(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
     Body(request): Body<ExtraTimeRequest>,
 ) -> Result<(StatusCode, Json<GrantedTime>), ApiError> {
@@ -126,8 +116,7 @@ pub(super) struct LiveAnswer {
 }
 
 pub(super) async fn live(
-    State(state): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Caller { state, who }: Caller,
     Name(name): Name,
 ) -> Result<Json<LiveAnswer>, ApiError> {
     let live = ops::live(&state, &who, &name).await?;

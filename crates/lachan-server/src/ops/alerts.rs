@@ -3,6 +3,7 @@
 
 use lachan_store::Alert;
 
+use super::profiles::managed_records;
 use super::{OpError, record};
 use crate::principal::Principal;
 use crate::state::AppState;
@@ -40,12 +41,6 @@ pub async fn mark_alert_read(state: &AppState, who: &Principal, id: i64) -> Resu
 
 /// The names of the profiles a guardian manages.
 async fn managed_profiles(state: &AppState, who: &Principal) -> Result<Vec<String>, OpError> {
-    Ok(state
-        .store
-        .profile_records()
-        .await?
-        .into_iter()
-        .filter(|r| who.manages(r.household.as_deref()))
-        .map(|r| r.profile.name)
-        .collect())
+    let records = managed_records(state, who).await?;
+    Ok(records.into_iter().map(|r| r.profile.name).collect())
 }

@@ -116,14 +116,18 @@ pub struct BudgetInput {
 
 /// The profiles `who` manages, by name.
 pub async fn list_profiles(state: &AppState, who: &Principal) -> Result<Vec<ProfileView>, OpError> {
-    Ok(state
-        .store
-        .profile_records()
-        .await?
-        .into_iter()
-        .filter(|r| who.manages(r.household.as_deref()))
-        .map(ProfileView::of)
-        .collect())
+    let records = managed_records(state, who).await?;
+    Ok(records.into_iter().map(ProfileView::of).collect())
+}
+
+/// The records of the profiles `who` manages, by name.
+pub(super) async fn managed_records(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Vec<ProfileRecord>, OpError> {
+    let mut records = state.store.profile_records().await?;
+    records.retain(|r| who.manages(r.household.as_deref()));
+    Ok(records)
 }
 
 /// One profile `who` manages.

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::form::{Fields, Peer, poster};
+use super::form::{Fields, Peer, Posted};
 use super::page::{Nav, Page, Req, redirect_with, render};
 use super::text;
 use crate::MIN_PASSWORD_CHARS;
@@ -37,15 +37,36 @@ pub(crate) async fn setup_form(State(state): State<AppState>, req: Req) -> Respo
     if !matches!(ops::setup_needed(&state).await, Ok(true)) {
         return Redirect::to("/login").into_response();
     }
-    let page = Page::new(&req, None, Nav::None, "setup-title", "setup-help");
-    render(
-        StatusCode::OK,
-        &SetupPage {
-            page,
-            username: "admin".into(),
-            min_password: MIN_PASSWORD_CHARS,
-        },
-    )
+    setup_page(&req, "admin", None)
+}
+
+/// The first-run page with `username` filled in, and an error with its status when given.
+fn setup_page(req: &Req, username: &str, error: Option<(StatusCode, String)>) -> Response {
+    let (status, page) = entry_page(req, "setup", error);
+    let view = SetupPage {
+        page,
+        username: username.to_string(),
+        min_password: MIN_PASSWORD_CHARS,
+    };
+    render(status, &view)
+}
+
+/// The sign-in page with `username` filled in, and an error with its status when given.
+fn login_page(req: &Req, username: &str, error: Option<(StatusCode, String)>) -> Response {
+    let (status, page) = entry_page(req, "login", error);
+    let username = username.to_string();
+    render(status, &LoginPage { page, username })
+}
+
+/// A page for visitors without a session, titled by the messages `{name}-title` and
+/// `{name}-help`, and its status: 200, or the status of the error it shows.
+fn entry_page(req: &Req, name: &str, error: Option<(StatusCode, String)>) -> (StatusCode, Page) {
+    let (title, help) = (format!("{name}-title"), format!("{name}-help"));
+    let page = Page::new(req, None, Nav::None, &title, &help);
+    match error {
+        Some((status, text)) => (status, page.with_error(text)),
+        None => (StatusCode::OK, page),
+    }
 }
 
 /// `POST /setup`: makes the first administrator and signs them in.
@@ -57,32 +78,18 @@ pub(crate) async fn setup(
 ) -> Response {
     let fields = Fields(fields);
     let tr = req.tr();
-    let again = |error: String, status: StatusCode| {
-        let page = Page::new(&req, None, Nav::None, "setup-title", "setup-help").with_error(error);
-        render(
-            status,
-            &SetupPage {
-                page,
-                username: fields.get("username").to_string(),
-                min_password: MIN_PASSWORD_CHARS,
-            },
-        )
+    let again = |error| setup_page(&req, fields.get("username"), Some(error));
+    let credentials = match credentials(&req, &fields, "first-run") {
+        Ok(credentials) => credentials,
+        Err(error) => return again(error),
     };
-    if let Err(error) = crate::csrf::check_same_origin(&req.headers) {
-        tracing::info!(%error, "first-run form refused");
-        return again(tr.t("csrf-text"), StatusCode::FORBIDDEN);
-    }
     if fields.raw("password") != fields.raw("password2") {
-        return again(tr.t("error-passwords-differ"), StatusCode::BAD_REQUEST);
+        return again((StatusCode::BAD_REQUEST, tr.t("error-passwords-differ")));
     }
-    let credentials = Credentials {
-        username: fields.get("username").to_string(),
-        password: fields.raw("password").to_string(),
-    };
     match ops::setup(&state, peer, &credentials).await {
         Ok(signed) => signed_in_response(&req.headers, &signed, &tr.t("flash-welcome")),
         Err(ops::OpError::Conflict(_)) => Redirect::to("/login").into_response(),
-        Err(error) => again(text::op_error(tr, &error), StatusCode::BAD_REQUEST),
+        Err(error) => again((StatusCode::BAD_REQUEST, text::op_error(tr, &error))),
     }
 }
 
@@ -98,14 +105,7 @@ pub(crate) async fn login_form(
     if matches!(ops::setup_needed(&state).await, Ok(true)) {
         return Redirect::to("/setup").into_response();
     }
-    let page = Page::new(&req, None, Nav::None, "login-title", "login-help");
-    render(
-        StatusCode::OK,
-        &LoginPage {
-            page,
-            username: String::new(),
-        },
-    )
+    login_page(&req, "", None)
 }
 
 /// `POST /login`: checks the password and starts a session; a wrong password and too many
@@ -118,60 +118,55 @@ pub(crate) async fn login(
 ) -> Response {
     let fields = Fields(fields);
     let tr = req.tr();
-    let again = |error: String, status: StatusCode| {
-        let page = Page::new(&req, None, Nav::None, "login-title", "login-help").with_error(error);
-        render(
-            status,
-            &LoginPage {
-                page,
-                username: fields.get("username").to_string(),
-            },
-        )
-    };
-    if let Err(error) = crate::csrf::check_same_origin(&req.headers) {
-        tracing::info!(%error, "sign-in form refused");
-        return again(tr.t("csrf-text"), StatusCode::FORBIDDEN);
-    }
-    let credentials = Credentials {
-        username: fields.get("username").to_string(),
-        password: fields.raw("password").to_string(),
+    let again = |error| login_page(&req, fields.get("username"), Some(error));
+    let credentials = match credentials(&req, &fields, "sign-in") {
+        Ok(credentials) => credentials,
+        Err(error) => return again(error),
     };
     match ops::login(&state, peer, &credentials).await {
         Ok(signed) => signed_in_response(&req.headers, &signed, ""),
-        Err(LoginError::Wrong) => again(tr.t("login-wrong"), StatusCode::UNAUTHORIZED),
+        Err(LoginError::Wrong) => again((StatusCode::UNAUTHORIZED, tr.t("login-wrong"))),
         Err(LoginError::TooMany { retry_after_secs }) => {
-            let mut response = again(
-                tr.t1("login-too-many", "seconds", retry_after_secs),
+            let mut response = again((
                 StatusCode::TOO_MANY_REQUESTS,
-            );
+                tr.t1("login-too-many", "seconds", retry_after_secs),
+            ));
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             response
         }
-        Err(LoginError::Op(error)) => again(text::op_error(tr, &error), StatusCode::BAD_REQUEST),
+        Err(LoginError::Op(error)) => again((StatusCode::BAD_REQUEST, text::op_error(tr, &error))),
     }
 }
 
+/// The username and password of a first-run or sign-in form (`form`, as the log names it), or
+/// the error to show with 403 when the form comes from another site.
+fn credentials(
+    req: &Req,
+    fields: &Fields,
+    form: &str,
+) -> Result<Credentials, (StatusCode, String)> {
+    if let Err(error) = crate::csrf::check_same_origin(&req.headers) {
+        tracing::info!(%error, "{form} form refused");
+        return Err((StatusCode::FORBIDDEN, req.tr().t("csrf-text")));
+    }
+    Ok(Credentials {
+        username: fields.get("username").to_string(),
+        password: fields.raw("password").to_string(),
+    })
+}
+
 /// `POST /logout`: ends the session and forgets its cookie.
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    if let Err(error) = ops::logout(&state, &who).await {
+pub(crate) async fn logout(State(state): State<AppState>, post: Posted) -> Response {
+    if let Err(error) = ops::logout(&state, &post.who).await {
         tracing::warn!(%error, "signing out failed");
     }
-    let mut response = redirect_with("/login", false, &req.tr().t("flash-signed-out"));
+    let mut response = redirect_with("/login", false, &post.tr().t("flash-signed-out"));
+    let secure = is_https(&post.req.headers);
     response
         .headers_mut()
-        .append(header::SET_COOKIE, clear_cookie(is_https(&req.headers)));
+        .append(header::SET_COOKIE, clear_cookie(secure));
     response
 }
 

@@ -12,14 +12,13 @@ use jiff::civil::{Date, Weekday};
 use lachan_policy::ServiceGroup;
 
 use super::charts::{self, ALLOWED, BLOCKED, DayData, Stack, Swatch, WeekData};
-use super::form::signed_in;
 use super::i18n::Tr;
 use super::page::{Nav, Page, Req, render};
 use super::profiles::Choice;
 use super::text;
 use super::url::query_value;
+use super::viewer::Viewer;
 use crate::ops::{self, DayActivity, WeekActivity};
-use crate::principal::Principal;
 use crate::state::AppState;
 
 /// Most services and categories listed for a day.
@@ -89,13 +88,9 @@ fn group_color(group: ServiceGroup) -> Swatch {
 pub(crate) async fn activity(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let tr = req.tr();
     let page = Page::new(
         &req,

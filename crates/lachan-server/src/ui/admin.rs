@@ -2,17 +2,17 @@
 //! guardian with a household, delete) and the audit log (administrators).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lachan_policy::Zone;
 use lachan_store::Role;
 
-use super::form::{Fields, poster, signed_in};
+use super::form::Posted;
 use super::i18n::Tr;
 use super::page::{Nav, Page, Req, redirect_with, render};
 use super::text;
+use super::viewer::Viewer;
 use crate::MIN_PASSWORD_CHARS;
 use crate::ops::{self, TokenInput, UserInput};
 use crate::principal::{Principal, Via};
@@ -59,13 +59,7 @@ async fn tokens_page(
     let tr = req.tr();
     let mut page = Page::new(req, Some(who), Nav::Tokens, "tokens-title", "tokens-help");
     let zone = Zone::default();
-    let tokens = match ops::list_tokens(state, who).await {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            page = page.with_error(text::op_error(tr, &error));
-            Vec::new()
-        }
-    };
+    let tokens = page.or_error(ops::list_tokens(state, who).await);
     if let Some(error) = error {
         page = page.with_error(error);
     }
@@ -94,28 +88,15 @@ async fn tokens_page(
 pub(crate) async fn tokens(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
 ) -> Response {
-    match signed_in(&state, who).await {
-        Ok(who) => tokens_page(&state, &req, &who, None, None).await,
-        Err(response) => response,
-    }
+    tokens_page(&state, &req, &who, None, None).await
 }
 
 /// `POST /tokens`: makes a token and shows it, this once, on the page (not through a redirect,
 /// so that it is never stored in a cookie or a URL).
-pub(crate) async fn create_token(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
+pub(crate) async fn create_token(State(state): State<AppState>, post: Posted) -> Response {
+    let Posted { who, fields, req } = &post;
     let role = if who.is_admin() && fields.get("role") == "admin" {
         Role::Admin
     } else {
@@ -126,9 +107,9 @@ pub(crate) async fn create_token(
         role,
         household: fields.optional("household"),
     };
-    match ops::create_token(&state, &who, &input).await {
+    match ops::create_token(&state, who, &input).await {
         Ok(made) => {
-            let mut response = tokens_page(&state, &req, &who, Some(made.token), None).await;
+            let mut response = tokens_page(&state, req, who, Some(made.token), None).await;
             response.headers_mut().insert(
                 axum::http::header::CACHE_CONTROL,
                 axum::http::HeaderValue::from_static("no-store"),
@@ -136,8 +117,8 @@ pub(crate) async fn create_token(
             response
         }
         Err(error) => {
-            let error = text::op_error(tr, &error);
-            let mut response = tokens_page(&state, &req, &who, None, Some(error)).await;
+            let error = text::op_error(req.tr(), &error);
+            let mut response = tokens_page(&state, req, who, None, Some(error)).await;
             *response.status_mut() = StatusCode::BAD_REQUEST;
             response
         }
@@ -145,24 +126,19 @@ pub(crate) async fn create_token(
 }
 
 /// `POST /tokens/revoke`.
-pub(crate) async fn revoke_token(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let Ok(id) = fields.get("id").parse::<i64>() else {
-        return redirect_with("/tokens", true, &tr.t("error-not-found"));
-    };
-    match ops::revoke_token(&state, &who, id).await {
-        Ok(()) => redirect_with("/tokens", false, &tr.t("flash-token-revoked")),
-        Err(error) => redirect_with("/tokens", true, &text::op_error(tr, &error)),
+pub(crate) async fn revoke_token(State(state): State<AppState>, post: Posted) -> Response {
+    let revoked = async { ops::revoke_token(&state, &post.who, post.fields.id()?).await };
+    post.redirect("/tokens", revoked.await, |tr, ()| {
+        tr.t("flash-token-revoked")
+    })
+}
+
+/// Where an administrators' page sends someone it cannot be shown to: back to the dashboard,
+/// saying why unless it is only their role.
+fn not_for_guardians(tr: Tr, error: ops::OpError) -> Response {
+    match error {
+        ops::OpError::Forbidden(_) => Redirect::to("/").into_response(),
+        error => redirect_with("/", true, &text::op_error(tr, &error)),
     }
 }
 
@@ -189,17 +165,12 @@ struct UsersPage {
 pub(crate) async fn users(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let tr = req.tr();
     let users = match ops::list_users(&state, &who).await {
         Ok(users) => users,
-        Err(ops::OpError::Forbidden(_)) => return Redirect::to("/").into_response(),
-        Err(error) => return redirect_with("/", true, &text::op_error(tr, &error)),
+        Err(error) => return not_for_guardians(tr, error),
     };
     let me = match &who.via {
         Via::Session { user_id, .. } => Some(*user_id),
@@ -225,18 +196,8 @@ pub(crate) async fn users(
 }
 
 /// `POST /users`: makes a user.
-pub(crate) async fn create_user(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
+pub(crate) async fn create_user(State(state): State<AppState>, post: Posted) -> Response {
+    let fields = &post.fields;
     let input = UserInput {
         username: fields.get("username").to_string(),
         password: fields.raw("password").to_string(),
@@ -247,36 +208,16 @@ pub(crate) async fn create_user(
         },
         household: fields.optional("household"),
     };
-    match ops::create_user(&state, &who, &input).await {
-        Ok(user) => redirect_with(
-            "/users",
-            false,
-            &tr.t1("flash-user-created", "name", user.username),
-        ),
-        Err(error) => redirect_with("/users", true, &text::op_error(tr, &error)),
-    }
+    let made = ops::create_user(&state, &post.who, &input).await;
+    post.redirect("/users", made, |tr, user| {
+        tr.t1("flash-user-created", "name", user.username)
+    })
 }
 
 /// `POST /users/delete`.
-pub(crate) async fn delete_user(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let Ok(id) = fields.get("id").parse::<i64>() else {
-        return redirect_with("/users", true, &tr.t("error-not-found"));
-    };
-    match ops::delete_user(&state, &who, id).await {
-        Ok(()) => redirect_with("/users", false, &tr.t("flash-user-deleted")),
-        Err(error) => redirect_with("/users", true, &text::op_error(tr, &error)),
-    }
+pub(crate) async fn delete_user(State(state): State<AppState>, post: Posted) -> Response {
+    let deleted = async { ops::delete_user(&state, &post.who, post.fields.id()?).await };
+    post.redirect("/users", deleted.await, |tr, ()| tr.t("flash-user-deleted"))
 }
 
 /// An audit row.
@@ -300,17 +241,12 @@ struct AuditPage {
 pub(crate) async fn audit(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let tr = req.tr();
     let entries = match ops::audit_log(&state, &who, AUDIT_SHOWN).await {
         Ok(entries) => entries,
-        Err(ops::OpError::Forbidden(_)) => return Redirect::to("/").into_response(),
-        Err(error) => return redirect_with("/", true, &text::op_error(tr, &error)),
+        Err(error) => return not_for_guardians(tr, error),
     };
     let zone = Zone::default();
     let view = AuditPage {

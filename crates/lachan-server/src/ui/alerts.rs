@@ -2,19 +2,18 @@
 //! budgets), newest first, each with a button to mark it read.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use lachan_policy::{Category, Target, Zone};
 use lachan_store::{Alert, AlertKind};
 
-use super::form::{Fields, poster, signed_in};
+use super::form::Posted;
 use super::i18n::Tr;
-use super::page::{Nav, Page, Req, redirect_with, render};
+use super::page::{Nav, Page, Req, render};
 use super::text;
+use super::viewer::Viewer;
 use crate::ops;
-use crate::principal::Principal;
 use crate::state::AppState;
 
 /// Most alerts shown.
@@ -60,24 +59,10 @@ fn describe(tr: Tr, state: &AppState, alert: &Alert) -> String {
 }
 
 /// `GET /alerts`.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
+pub(crate) async fn list(State(state): State<AppState>, req: Req, Viewer(who): Viewer) -> Response {
     let tr = req.tr();
     let mut page = Page::new(&req, Some(&who), Nav::Alerts, "alerts-title", "alerts-help");
-    let alerts = match ops::list_alerts(&state, &who, SHOWN).await {
-        Ok(alerts) => alerts,
-        Err(error) => {
-            page = page.with_error(text::op_error(tr, &error));
-            Vec::new()
-        }
-    };
+    let alerts = page.or_error(ops::list_alerts(&state, &who, SHOWN).await);
     let zone = Zone::default();
     let alerts = alerts
         .iter()
@@ -95,23 +80,7 @@ pub(crate) async fn list(
 }
 
 /// `POST /alerts/read`: marks one alert read.
-pub(crate) async fn mark_read(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let Ok(id) = fields.get("id").parse::<i64>() else {
-        return redirect_with("/alerts", true, &tr.t("error-not-found"));
-    };
-    match ops::mark_alert_read(&state, &who, id).await {
-        Ok(()) => redirect_with("/alerts", false, &tr.t("flash-alert-read")),
-        Err(error) => redirect_with("/alerts", true, &text::op_error(tr, &error)),
-    }
+pub(crate) async fn mark_read(State(state): State<AppState>, post: Posted) -> Response {
+    let read = async { ops::mark_alert_read(&state, &post.who, post.fields.id()?).await };
+    post.redirect("/alerts", read.await, |tr, ()| tr.t("flash-alert-read"))
 }

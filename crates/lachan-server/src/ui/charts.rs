@@ -5,7 +5,9 @@
 //! Labels arrive already translated; the legends are written in the page around the chart,
 //! with [`Swatch`] colours, so that they stay readable on a phone.
 
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
+use plotters::coord::types::{RangedCoordu32, RangedCoordu64};
 use plotters::prelude::*;
 
 /// Width of the charts' drawing, in SVG units; pages scale it to their width.
@@ -100,6 +102,51 @@ fn axis_top(max: u64, floor: u64) -> u64 {
     }
 }
 
+/// The charts' coordinates: a segment per day or hour across, a count upward.
+type Grid<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordu64>>;
+
+/// The text style of the axes.
+fn axis_text() -> TextStyle<'static> {
+    ("sans-serif", FONT_SIZE).into_font().color(&INK)
+}
+
+/// A chart on `root` with the margins and the bottom label area both charts have.
+fn builder<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder.margin(12).margin_top(22).x_label_area_size(36);
+    builder
+}
+
+/// Draws the horizontal grid lines and the axes: `segments` across, labelled from `labels`,
+/// and the left axis titled `title`.
+fn draw_grid(
+    chart: &mut Grid<'_, '_>,
+    segments: u32,
+    labels: &[String],
+    title: &str,
+    text: &TextStyle<'_>,
+) -> Result<(), ChartError> {
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .max_light_lines(1)
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(0xe3, 0xe8, 0xee))
+        .axis_style(INK)
+        .x_labels(segments as usize)
+        .y_labels(7)
+        .x_label_formatter(&|v| label_of(labels, v))
+        .x_label_style(text.clone())
+        .y_label_style(text.clone())
+        .y_desc(title)
+        .axis_desc_style(text.clone())
+        .draw()
+        .map_err(failed)
+}
+
 fn label_of(labels: &[String], value: &SegmentValue<u32>) -> String {
     match value {
         SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
@@ -124,32 +171,14 @@ pub(crate) fn week_svg(data: &WeekData) -> Result<String, ChartError> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
-        let text = ("sans-serif", FONT_SIZE).into_font().color(&INK);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_top(22)
-            .x_label_area_size(36)
+        let text = axis_text();
+        let mut chart = builder(&root)
             .y_label_area_size(62)
             .right_y_label_area_size(58)
             .build_cartesian_2d((0..days - 1).into_segmented(), 0..minutes_top + 1)
             .map_err(failed)?
             .set_secondary_coord((0..days - 1).into_segmented(), 0..blocked_top + 1);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(1)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(0xe3, 0xe8, 0xee))
-            .axis_style(INK)
-            .x_labels(days as usize)
-            .y_labels(7)
-            .x_label_formatter(&|v| label_of(&data.days, v))
-            .x_label_style(text.clone())
-            .y_label_style(text.clone())
-            .y_desc(data.minutes_axis.as_str())
-            .axis_desc_style(text.clone())
-            .draw()
-            .map_err(failed)?;
+        draw_grid(&mut chart, days, &data.days, &data.minutes_axis, &text)?;
         chart
             .configure_secondary_axes()
             .axis_style(INK)
@@ -226,30 +255,11 @@ pub(crate) fn day_svg(data: &DayData) -> Result<String, ChartError> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
-        let text = ("sans-serif", FONT_SIZE).into_font().color(&INK);
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_top(22)
-            .x_label_area_size(36)
+        let mut chart = builder(&root)
             .y_label_area_size(70)
             .build_cartesian_2d((0..HOURS - 1).into_segmented(), 0..top + 1)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(1)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(0xe3, 0xe8, 0xee))
-            .axis_style(INK)
-            .x_labels(HOURS as usize)
-            .y_labels(7)
-            .x_label_formatter(&|v| label_of(&labels, v))
-            .x_label_style(text.clone())
-            .y_label_style(text.clone())
-            .y_desc(data.queries_axis.as_str())
-            .axis_desc_style(text)
-            .draw()
-            .map_err(failed)?;
+        draw_grid(&mut chart, HOURS, &labels, &data.queries_axis, &axis_text())?;
         let mut bars = Vec::new();
         for hour in 0..HOURS {
             let allowed = value(&data.allowed, hour);

@@ -3,17 +3,17 @@
 //! (with "+30 minutes"), and its unread alerts; and the actions of those buttons.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use lachan_policy::Pause;
 
-use super::form::{Fields, poster, signed_in};
+use super::form::Posted;
 use super::i18n::{Lang, Tr};
-use super::page::{Nav, Page, Req, redirect_with, render};
+use super::page::{Nav, Page, Req, render};
 use super::text;
 use super::url::query_value;
+use super::viewer::Viewer;
 use crate::ops::{self, LiveView, PauseLength, ProfileView};
 use crate::principal::Principal;
 use crate::state::AppState;
@@ -87,22 +87,10 @@ struct DashboardPage {
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let page = Page::new(&req, Some(&who), Nav::Home, "home-title", "home-help").live();
-    let tr = req.tr();
-    let (cards, problem) = match cards(&state, &who, tr).await {
-        Ok(cards) => (cards, None),
-        Err(error) => (Vec::new(), Some(text::op_error(tr, &error))),
-    };
-    let page = match problem {
-        Some(problem) => page.with_error(problem),
-        None => page,
-    };
+    let mut page = Page::new(&req, Some(&who), Nav::Home, "home-title", "home-help").live();
+    let cards = page.or_error(cards(&state, &who, req.tr()).await);
     render(StatusCode::OK, &DashboardPage { page, cards })
 }
 
@@ -246,85 +234,40 @@ fn configured_bars(tr: Tr, state: &AppState, view: &ProfileView) -> Vec<BudgetBa
 }
 
 /// `POST /pause`: pauses internet for one hour, until tomorrow morning, or until turned off.
-pub(crate) async fn pause(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let profile = fields.get("profile");
-    let length = match fields.get("length") {
+pub(crate) async fn pause(State(state): State<AppState>, post: Posted) -> Response {
+    let profile = post.fields.get("profile");
+    let length = match post.fields.get("length") {
         "hour" => PauseLength::Minutes(60),
         "tomorrow" => PauseLength::Until("06:00".into()),
         _ => PauseLength::UntilTurnedOff,
     };
-    match ops::pause_profile(&state, &who, profile, &length).await {
-        Ok(_) => redirect_with("/", false, &tr.t1("flash-paused", "profile", profile)),
-        Err(error) => redirect_with("/", true, &text::op_error(tr, &error)),
-    }
+    let paused = ops::pause_profile(&state, &post.who, profile, &length).await;
+    post.redirect("/", paused, |tr, _| {
+        tr.t1("flash-paused", "profile", profile)
+    })
 }
 
 /// `POST /resume`: turns the pause off.
-pub(crate) async fn resume(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let profile = fields.get("profile");
-    match ops::resume_profile(&state, &who, profile).await {
-        Ok(_) => redirect_with("/", false, &tr.t1("flash-resumed", "profile", profile)),
-        Err(error) => redirect_with("/", true, &text::op_error(tr, &error)),
-    }
+pub(crate) async fn resume(State(state): State<AppState>, post: Posted) -> Response {
+    let profile = post.fields.get("profile");
+    let resumed = ops::resume_profile(&state, &post.who, profile).await;
+    post.redirect("/", resumed, |tr, _| {
+        tr.t1("flash-resumed", "profile", profile)
+    })
 }
 
 /// `POST /extra`: grants extra minutes today for one budget's target.
-pub(crate) async fn extra(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
+pub(crate) async fn extra(State(state): State<AppState>, post: Posted) -> Response {
+    let fields = &post.fields;
     let minutes = fields.get("minutes").parse().unwrap_or(EXTRA_MINUTES);
-    match ops::grant_extra_time(
-        &state,
-        &who,
-        fields.get("profile"),
-        fields.get("target"),
-        minutes,
-    )
-    .await
-    {
-        Ok(granted) => redirect_with(
-            "/",
-            false,
-            &tr.t2(
-                "flash-extra-granted",
-                ("minutes", granted.minutes.into()),
-                (
-                    "what",
-                    text::target(tr, state.catalog, &granted.target).into(),
-                ),
-            ),
-        ),
-        Err(error) => redirect_with("/", true, &text::op_error(tr, &error)),
-    }
+    let (profile, target) = (fields.get("profile"), fields.get("target"));
+    let granted = ops::grant_extra_time(&state, &post.who, profile, target, minutes).await;
+    post.redirect("/", granted, |tr, granted| {
+        let what = text::target(tr, state.catalog, &granted.target);
+        tr.t2(
+            "flash-extra-granted",
+            ("minutes", granted.minutes.into()),
+            ("what", what.into()),
+        )
+    })
 }

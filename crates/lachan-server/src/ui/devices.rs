@@ -3,17 +3,17 @@
 //! each with a one-click form to name and assign it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use lachan_policy::Zone;
 
-use super::form::{Fields, poster, signed_in};
-use super::page::{Nav, Page, Req, redirect_with, render};
+use super::form::Posted;
+use super::i18n::Tr;
+use super::page::{Nav, Page, Req, render};
 use super::text;
-use crate::ops::{self, DeviceInput};
-use crate::principal::Principal;
+use super::viewer::Viewer;
+use crate::ops::{self, DeviceInput, DeviceView};
 use crate::state::AppState;
 
 /// A device row.
@@ -43,15 +43,7 @@ struct DevicesPage {
 }
 
 /// `GET /devices`.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
+pub(crate) async fn list(State(state): State<AppState>, req: Req, Viewer(who): Viewer) -> Response {
     let mut page = Page::new(
         &req,
         Some(&who),
@@ -67,13 +59,7 @@ pub(crate) async fn list(
         Ok::<_, ops::OpError>((profiles, devices, unseen))
     }
     .await;
-    let (profiles, devices, unseen) = match loaded {
-        Ok(found) => found,
-        Err(error) => {
-            page = page.with_error(text::op_error(tr, &error));
-            Default::default()
-        }
-    };
+    let (profiles, devices, unseen) = page.or_error(loaded);
     let zone = Zone::default();
     let view = DevicesPage {
         page,
@@ -100,95 +86,48 @@ pub(crate) async fn list(
 }
 
 /// `POST /devices`: adds a device (from the add form, or a new device seen).
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
+pub(crate) async fn create(State(state): State<AppState>, post: Posted) -> Response {
     let input = DeviceInput {
-        name: fields.get("name").to_string(),
-        matchers: fields.all("matchers"),
-        profile: fields.get("profile").to_string(),
+        name: post.fields.get("name").to_string(),
+        matchers: post.fields.all("matchers"),
+        profile: post.fields.get("profile").to_string(),
     };
-    match ops::create_device(&state, &who, &input).await {
-        Ok(device) => redirect_with(
-            "/devices",
-            false,
-            &tr.t2(
-                "flash-device-added",
-                ("name", device.name.into()),
-                ("profile", device.profile.into()),
-            ),
-        ),
-        Err(error) => redirect_with("/devices", true, &text::op_error(tr, &error)),
-    }
+    let made = ops::create_device(&state, &post.who, &input).await;
+    post.redirect("/devices", made, device_flash("flash-device-added"))
 }
 
 /// `POST /devices/assign`: gives a device another profile.
-pub(crate) async fn assign(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let name = fields.get("name");
-    let result = async {
-        let device = ops::get_device(&state, &who, name).await?;
+pub(crate) async fn assign(State(state): State<AppState>, post: Posted) -> Response {
+    let Posted { who, fields, .. } = &post;
+    let assigned = async {
+        let device = ops::get_device(&state, who, fields.get("name")).await?;
         let input = DeviceInput {
             name: device.name.clone(),
             matchers: device.matchers,
             profile: fields.get("profile").to_string(),
         };
-        ops::update_device(&state, &who, &device.name, &input).await
+        ops::update_device(&state, who, &device.name, &input).await
     }
     .await;
-    match result {
-        Ok(device) => redirect_with(
-            "/devices",
-            false,
-            &tr.t2(
-                "flash-device-assigned",
-                ("name", device.name.into()),
-                ("profile", device.profile.into()),
-            ),
-        ),
-        Err(error) => redirect_with("/devices", true, &text::op_error(tr, &error)),
+    post.redirect("/devices", assigned, device_flash("flash-device-assigned"))
+}
+
+/// The flash message `id` about a device and its profile.
+fn device_flash(id: &str) -> impl FnOnce(Tr, DeviceView) -> String {
+    move |tr, device| {
+        tr.t2(
+            id,
+            ("name", device.name.into()),
+            ("profile", device.profile.into()),
+        )
     }
 }
 
 /// `POST /devices/delete`.
-pub(crate) async fn delete(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let name = fields.get("name");
-    match ops::delete_device(&state, &who, name).await {
-        Ok(()) => redirect_with(
-            "/devices",
-            false,
-            &tr.t1("flash-device-deleted", "name", name),
-        ),
-        Err(error) => redirect_with("/devices", true, &text::op_error(tr, &error)),
-    }
+pub(crate) async fn delete(State(state): State<AppState>, post: Posted) -> Response {
+    let name = post.fields.get("name");
+    let deleted = ops::delete_device(&state, &post.who, name).await;
+    post.redirect("/devices", deleted, |tr, ()| {
+        tr.t1("flash-device-deleted", "name", name)
+    })
 }

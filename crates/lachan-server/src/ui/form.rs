@@ -1,17 +1,20 @@
 //! The fields of a posted form, and who may post it: a signed-in user whose form carries the
-//! session's CSRF token.
+//! session's CSRF token; and the redirect that reports what the form's action did.
 
 use std::net::IpAddr;
 
-use axum::extract::FromRequestParts;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
-use super::i18n::Lang;
-use super::page::Req;
+use super::i18n::{Lang, Tr};
+use super::page::{Req, redirect_with};
+use super::text;
+use super::viewer::signed_in;
 use crate::csrf::{CSRF_FIELD, verify_form};
-use crate::ops;
+use crate::ops::OpError;
 use crate::principal::{Principal, peer_ip};
 use crate::state::AppState;
 
@@ -50,6 +53,14 @@ impl Fields {
         !self.get(name).is_empty()
     }
 
+    /// The `id` field: the number of the row a button acts on. One that is not a number names
+    /// no row, and is not found.
+    pub(crate) fn id(&self) -> Result<i64, OpError> {
+        let id = self.get("id");
+        id.parse()
+            .map_err(|_| OpError::NotFound(format!("row '{}'", id.escape_debug())))
+    }
+
     /// The first value of `name` as text, `None` when blank.
     pub(crate) fn optional(&self, name: &str) -> Option<String> {
         Some(self.get(name))
@@ -70,41 +81,62 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-/// Where a visitor who is not signed in goes: the first-run page while no user exists, else
-/// the sign-in page.
-pub(crate) async fn to_sign_in(state: &AppState) -> Response {
-    match ops::setup_needed(state).await {
-        Ok(true) => Redirect::to("/setup").into_response(),
-        _ => Redirect::to("/login").into_response(),
+/// A form post by a signed-in user, whose form carries the session's CSRF token and comes from
+/// the console's own pages. Extracting it answers everyone else: the redirect to sign in, or
+/// 403 with a page saying to reload.
+#[derive(Debug)]
+pub(crate) struct Posted {
+    /// Who posted.
+    pub who: Principal,
+    /// The form's fields.
+    pub fields: Fields,
+    /// The request's language, headers and address.
+    pub req: Req,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Posted, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Ok(req) = Req::from_request_parts(&mut parts, state).await;
+        let who = Option::<Principal>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let request = Request::from_parts(parts, body);
+        let Form(fields) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields = Fields(fields);
+        let who = signed_in(state, who).await?;
+        match verify_form(&who, &req.headers, fields.get(CSRF_FIELD)) {
+            Ok(()) => Ok(Posted { who, fields, req }),
+            Err(error) => {
+                tracing::info!(actor = %who.actor, %error, "console form refused");
+                Err((StatusCode::FORBIDDEN, forbidden_page(req.lang)).into_response())
+            }
+        }
     }
 }
 
-/// The signed-in user of a page request, or the redirect to sign in.
-pub(crate) async fn signed_in(
-    state: &AppState,
-    who: Option<Principal>,
-) -> Result<Principal, Response> {
-    match who {
-        Some(who) => Ok(who),
-        None => Err(to_sign_in(state).await),
+impl Posted {
+    /// The translator into the page's language.
+    pub(crate) fn tr(&self) -> Tr {
+        self.req.tr()
     }
-}
 
-/// The signed-in user of a form post, whose form carries the session's CSRF token and comes
-/// from the console's own pages; otherwise the redirect to sign in, or 403 with a page saying
-/// to reload.
-pub(crate) async fn poster(
-    state: &AppState,
-    who: Option<Principal>,
-    req: &Req,
-    fields: &Fields,
-) -> Result<Principal, Response> {
-    let who = signed_in(state, who).await?;
-    match verify_form(&who, &req.headers, fields.get(CSRF_FIELD)) {
-        Ok(()) => Ok(who),
-        Err(error) => {
-            tracing::info!(actor = %who.actor, %error, "console form refused");
-            Err((StatusCode::FORBIDDEN, forbidden_page(req.lang)).into_response())
+    /// The 303 redirect to `to` after the form's action: with the flash `done` writes of its
+    /// result when it succeeded, else with what went wrong.
+    pub(crate) fn redirect<T>(
+        &self,
+        to: &str,
+        result: Result<T, OpError>,
+        done: impl FnOnce(Tr, T) -> String,
+    ) -> Response {
+        let tr = self.tr();
+        match result {
+            Ok(value) => redirect_with(to, false, &done(tr, value)),
+            Err(error) => redirect_with(to, true, &text::op_error(tr, &error)),
         }
     }
 }
@@ -153,5 +185,14 @@ mod tests {
         assert!(f.checked("name"));
         assert!(!f.checked("missing"));
         assert_eq!(f.optional("missing"), None);
+    }
+
+    #[test]
+    fn an_id_that_is_not_a_number_is_not_found() {
+        assert_eq!(fields(&[("id", " 42 ")]).id().ok(), Some(42));
+        for id in ["", "4x", "99999999999999999999"] {
+            let error = fields(&[("id", id)]).id();
+            assert!(matches!(error, Err(OpError::NotFound(_))), "{id}");
+        }
     }
 }

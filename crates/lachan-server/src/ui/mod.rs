@@ -28,6 +28,7 @@ mod profiles;
 mod services;
 mod text;
 mod url;
+mod viewer;
 
 use axum::Router;
 use axum::extract::Request;

@@ -11,6 +11,8 @@ use fluent_bundle::FluentValue;
 
 use super::cookies::{cookie, set_cookie};
 use super::i18n::{Lang, Tr};
+use super::text;
+use crate::ops::OpError;
 use crate::principal::Principal;
 
 /// The cookie holding the message shown once on the page after a form was sent.
@@ -222,6 +224,16 @@ impl Page {
     pub(crate) fn with_error(mut self, text: String) -> Page {
         self.flash = Some(Flash { error: true, text });
         self
+    }
+
+    /// The value `loaded`; when loading failed, the default (nothing to show) with the error
+    /// shown at the top of the page.
+    pub(crate) fn or_error<T: Default>(&mut self, loaded: Result<T, OpError>) -> T {
+        loaded.unwrap_or_else(|error| {
+            let text = text::op_error(self.tr, &error);
+            self.flash = Some(Flash { error: true, text });
+            T::default()
+        })
     }
 
     /// Marks the page as refreshing its live parts.

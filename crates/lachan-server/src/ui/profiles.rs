@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,10 +12,11 @@ use lachan_policy::{
     Category, Profile, RiskGroup, Schedule, ServiceGroup, Target, YoutubeMode, Zone,
 };
 
-use super::form::{Fields, poster, signed_in};
+use super::form::{Fields, Posted};
 use super::i18n::Tr;
 use super::page::{Nav, Page, Req, redirect_with, render};
 use super::text;
+use super::viewer::Viewer;
 use crate::ops::{self, BudgetInput, ProfileInput, ScheduleInput};
 use crate::principal::Principal;
 use crate::state::AppState;
@@ -490,12 +490,8 @@ fn show(
 pub(crate) async fn new_form(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let mut input = FormInput::new_child();
     if let Some(household) = &who.household {
         input.household = household.clone();
@@ -507,13 +503,9 @@ pub(crate) async fn new_form(
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
     req: Req,
-    who: Option<Principal>,
+    Viewer(who): Viewer,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let name = query.get("name").map_or("", String::as_str);
     match ops::get_profile(&state, &who, name).await {
         Ok(view) if view.editable => {
@@ -527,88 +519,49 @@ pub(crate) async fn edit_form(
 
 /// `POST /profiles/new` and `POST /profiles/edit`: saves, or shows the form again with what
 /// is wrong.
-async fn save(
-    state: AppState,
-    req: Req,
-    who: Option<Principal>,
-    fields: Fields,
-    editing: bool,
-) -> Response {
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
+async fn save(state: AppState, post: Posted, editing: bool) -> Response {
+    let Posted { who, fields, req } = &post;
     let tr = req.tr();
-    let input = FormInput::of_fields(&fields);
+    let input = FormInput::of_fields(fields);
     let request = match input.to_input(tr, &state) {
         Ok(request) => request,
-        Err(error) => {
-            return show(&req, &state, &who, &input, editing, Some(error));
-        }
+        Err(error) => return show(req, &state, who, &input, editing, Some(error)),
     };
     let saved = if editing {
-        ops::update_profile(&state, &who, &request.name, &request).await
+        ops::update_profile(&state, who, &request.name, &request).await
     } else {
-        ops::create_profile(&state, &who, &request).await
+        ops::create_profile(&state, who, &request).await
     };
     match saved {
-        Ok(view) => redirect_with(
-            "/",
-            false,
-            &tr.t1("flash-profile-saved", "name", view.profile.name.as_str()),
-        ),
-        Err(ops::OpError::NotApplied(detail)) => redirect_with(
-            "/",
-            true,
-            &tr.t1("error-not-applied", "detail", detail.as_str()),
-        ),
-        Err(error) => {
+        Err(error) if !matches!(error, ops::OpError::NotApplied(_)) => {
             let error = text::op_error(tr, &error);
-            show(&req, &state, &who, &input, editing, Some(error))
+            show(req, &state, who, &input, editing, Some(error))
         }
+        saved => post.redirect("/", saved, |tr, view| {
+            tr.t1("flash-profile-saved", "name", view.profile.name.as_str())
+        }),
     }
 }
 
 /// `POST /profiles/new`.
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    save(state, req, who, Fields(fields), false).await
+pub(crate) async fn create(State(state): State<AppState>, post: Posted) -> Response {
+    save(state, post, false).await
 }
 
 /// `POST /profiles/edit`.
-pub(crate) async fn update(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    save(state, req, who, Fields(fields), true).await
+pub(crate) async fn update(State(state): State<AppState>, post: Posted) -> Response {
+    save(state, post, true).await
 }
 
 /// `POST /profiles/delete`: deletes a profile (and its devices) once the box is ticked.
-pub(crate) async fn delete(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    let who = match poster(&state, who, &req, &fields).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
-    let tr = req.tr();
-    let name = fields.get("name");
-    if !fields.checked("confirm") {
+pub(crate) async fn delete(State(state): State<AppState>, post: Posted) -> Response {
+    let name = post.fields.get("name");
+    if !post.fields.checked("confirm") {
         let back = format!("/profiles/edit?name={}", super::url::query_value(name));
-        return redirect_with(&back, true, &tr.t("error-confirm-delete"));
+        return redirect_with(&back, true, &post.tr().t("error-confirm-delete"));
     }
-    match ops::delete_profile(&state, &who, name).await {
-        Ok(()) => redirect_with("/", false, &tr.t1("flash-profile-deleted", "name", name)),
-        Err(error) => redirect_with("/", true, &text::op_error(tr, &error)),
-    }
+    let deleted = ops::delete_profile(&state, &post.who, name).await;
+    post.redirect("/", deleted, |tr, ()| {
+        tr.t1("flash-profile-deleted", "name", name)
+    })
 }

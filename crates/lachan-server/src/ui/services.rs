@@ -6,10 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use lachan_policy::ServiceGroup;
 
-use super::form::signed_in;
 use super::page::{Nav, Page, Req, render};
 use super::text;
-use crate::principal::Principal;
+use super::viewer::Viewer;
 use crate::state::AppState;
 
 /// Domains shown per service before "+N".
@@ -38,15 +37,7 @@ struct ServicesPage {
 }
 
 /// `GET /services`.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    req: Req,
-    who: Option<Principal>,
-) -> Response {
-    let who = match signed_in(&state, who).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
+pub(crate) async fn list(State(state): State<AppState>, req: Req, Viewer(who): Viewer) -> Response {
     let tr = req.tr();
     let page = Page::new(
         &req,

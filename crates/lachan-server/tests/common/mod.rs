@@ -1,20 +1,22 @@
 //! A server on a loopback port for the integration tests, spoken to as raw HTTP/1.1 text so
 //! that every header (Host, Cookie, Origin) is exactly what a browser or an attacker could
-//! send; and a fake DNS gateway with a clock the tests set.
+//! send: JSON calls of the API and the console's form posts; and a fake DNS gateway with a
+//! clock the tests set.
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use lachan_policy::{ExtraTime, ServiceCatalog};
+use lachan_policy::{ExtraTime, Profile, ServiceCatalog};
 use lachan_server::{
-    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, router, serve,
+    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, hash_password, router, serve,
 };
-use lachan_store::Store;
+use lachan_store::{ClientRecord, ORIGIN_CONSOLE, Role, Store};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
@@ -22,6 +24,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Guard against a hung test, far above any real answer time.
 pub const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// The password of the users [`Server::add_user`] makes, long enough for the console's rules.
+pub const PASSWORD: &str = "mot-cau-mat-khau-dai";
 
 /// A DNS gateway that counts how often changes were applied, keeps the extra time granted and
 /// tells the time the test sets.
@@ -97,6 +102,8 @@ pub enum Auth {
         /// The CSRF token to send, if any.
         csrf: Option<String>,
     },
+    /// A browser's `Cookie` header as written (`lachan_session=…; lachan_flash=…; lang=en`).
+    Browser(String),
 }
 
 impl Auth {
@@ -119,9 +126,19 @@ impl Auth {
         }
     }
 
+    /// What a browser holding the cookies `cookies` sends (nothing when empty).
+    pub fn browser(cookies: &str) -> Auth {
+        if cookies.is_empty() {
+            Auth::None
+        } else {
+            Auth::Browser(cookies.to_string())
+        }
+    }
+
     fn headers(&self) -> String {
         match self {
             Auth::None => String::new(),
+            Auth::Browser(cookies) => format!("\r\nCookie: {cookies}"),
             Auth::Bearer(token) => format!("\r\nAuthorization: Bearer {token}"),
             Auth::Cookie { session, csrf } => {
                 let mut h = format!("\r\nCookie: lachan_session={session}");
@@ -150,8 +167,14 @@ impl Server {
         Server::start_with(None).await
     }
 
+    /// A server over a fresh in-memory store, with a [`FakeGateway`] whose clock shows `now`.
+    pub async fn start_at(now: &str) -> (Server, Arc<FakeGateway>) {
+        let gateway = FakeGateway::at(now);
+        (Server::start_with(Some(gateway.clone())).await, gateway)
+    }
+
     /// A server over a fresh in-memory store, with `gateway` if given.
-    pub async fn start_with(gateway: Option<Arc<FakeGateway>>) -> Server {
+    pub async fn start_with(gateway: Option<Arc<dyn Gateway>>) -> Server {
         let store = Store::open_in_memory().await.unwrap();
         let hosts = DEFAULT_CONSOLE_HOSTS.iter().map(|h| h.to_string());
         let mut state = AppState::new(store.clone(), ServiceCatalog::builtin(), hosts);
@@ -223,19 +246,39 @@ impl Server {
         body: Option<&Value>,
         extra: &[&str],
     ) -> Reply {
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let content = body.map(|b| ("application/json", b.to_string()));
+        self.request(from, method, path, auth, content, extra).await
+    }
+
+    /// `METHOD path` from `from` with `auth`, a body with its content type if given, and
+    /// `extra` header lines.
+    async fn request(
+        &self,
+        from: IpAddr,
+        method: &str,
+        path: &str,
+        auth: &Auth,
+        content: Option<(&str, String)>,
+        extra: &[&str],
+    ) -> Reply {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: localhost:8080{}",
             auth.headers()
         );
-        if !body.is_empty() {
-            head.push_str(&format!(
-                "\r\nContent-Type: application/json\r\nContent-Length: {}",
-                body.len()
-            ));
-        } else if method != "GET" {
-            head.push_str("\r\nContent-Length: 0");
-        }
+        let body = match content {
+            Some((kind, body)) => {
+                head.push_str(&format!(
+                    "\r\nContent-Type: {kind}\r\nContent-Length: {}",
+                    body.len()
+                ));
+                body
+            }
+            None if method != "GET" => {
+                head.push_str("\r\nContent-Length: 0");
+                String::new()
+            }
+            None => String::new(),
+        };
         for line in extra {
             head.push_str("\r\n");
             head.push_str(line);
@@ -246,6 +289,80 @@ impl Server {
     /// `GET path` with `auth`.
     pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
         self.call("GET", path, auth, None, &[]).await
+    }
+
+    /// `POST path` with `auth` and the JSON body `body`.
+    pub async fn post_json(&self, path: &str, auth: &Auth, body: &Value) -> Reply {
+        self.call("POST", path, auth, Some(body), &[]).await
+    }
+
+    /// `GET path` of the console, by a browser holding the cookies `cookies`.
+    pub async fn page(&self, path: &str, cookies: &str) -> Reply {
+        self.get(path, &Auth::browser(cookies)).await
+    }
+
+    /// `POST path` of a console form with `fields`, by a browser holding the cookies `cookies`.
+    pub async fn post_form(&self, path: &str, cookies: &str, fields: &[(&str, &str)]) -> Reply {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(n, v)| format!("{}={}", form_encode(n), form_encode(v)))
+            .collect();
+        let content = Some(("application/x-www-form-urlencoded", body.join("&")));
+        let (from, auth) = ("127.0.0.1".parse().unwrap(), Auth::browser(cookies));
+        self.request(from, "POST", path, &auth, content, &[]).await
+    }
+
+    /// The page a browser holding the cookies `cookies` shows after the form post `reply`:
+    /// where it redirects to, with the flash message it set.
+    pub async fn follow(&self, reply: &Reply, cookies: &str) -> Reply {
+        let to = reply.header("location").expect("a redirect");
+        self.page(to, &format!("{cookies}; {}", reply.flash()))
+            .await
+    }
+
+    /// Adds the user `name` with the password [`PASSWORD`] straight into the store.
+    pub async fn add_user(&self, name: &str, role: Role, household: Option<&str>) {
+        let hash = hash_password(PASSWORD).unwrap();
+        self.store
+            .create_user(name, &hash, role, household)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    /// Adds the console profile `name`, an 11-year-old child's, straight into the store.
+    pub async fn add_profile(&self, name: &str, household: Option<&str>) {
+        let profile = Profile {
+            name: name.to_string(),
+            age: Some(11),
+            ..Profile::default_child()
+        };
+        self.store
+            .save_console_profile(&profile, household)
+            .await
+            .unwrap();
+    }
+
+    /// Adds the console device `name` at `ip`, assigned to `profile`, straight into the store.
+    pub async fn add_device(&self, name: &str, ip: &str, profile: &str) {
+        let device = ClientRecord {
+            name: name.into(),
+            matchers: vec![ip.into()],
+            profile: profile.into(),
+            origin: ORIGIN_CONSOLE.into(),
+        };
+        self.store.save_console_client(&device).await.unwrap();
+    }
+
+    /// Signs `name` in through the console's form; the session cookie (`lachan_session=…`).
+    pub async fn sign_in(&self, name: &str) -> String {
+        let reply = self
+            .post_form("/login", "", &[("username", name), ("password", PASSWORD)])
+            .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some("/"));
+        let token = reply.cookies().remove("lachan_session").expect("a session");
+        format!("lachan_session={token}")
     }
 
     /// Stops the server and waits for it.
@@ -334,12 +451,53 @@ impl Reply {
             .find(|v| !v.is_empty())
     }
 
+    /// Checks that the status is `status`, showing the body when it is not.
+    pub fn assert_status(&self, status: u16) -> &Reply {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    /// The cookies this response sets, by name.
+    pub fn cookies(&self) -> HashMap<String, String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .filter_map(|(_, v)| v.split(';').next()?.split_once('='))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The flash message cookie this response sets, as a `Cookie` pair.
+    pub fn flash(&self) -> String {
+        format!("lachan_flash={}", self.cookies()["lachan_flash"])
+    }
+
+    /// The value of the page's first hidden `csrf` field.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let at = self.body.find(marker).expect("a form with a csrf field") + marker.len();
+        self.body[at..at + self.body[at..].find('"').unwrap()].to_string()
+    }
+
     /// Checks a JSON error body: both fields present and non-empty.
     pub fn assert_error_body(&self) {
         let body = self.json();
         assert!(!body["error"].as_str().unwrap().is_empty(), "{}", self.body);
         assert!(!body["hint"].as_str().unwrap().is_empty(), "{}", self.body);
     }
+}
+
+/// Form encoding of one name or value.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
