@@ -266,6 +266,7 @@ async fn a_guardian_sets_a_game_budget_and_dns_follows_it() {
     // here: the last queries are in them after this pause).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for (path, name) in [
+        ("/profiles/edit?name=an", "09-profile-edit"),
         ("/activity?profile=an", "09-activity"),
         ("/alerts", "10-alerts"),
         ("/services", "11-services"),
