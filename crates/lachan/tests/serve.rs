@@ -341,3 +341,78 @@ fn a_broken_configuration_is_explained() {
     assert!(err.contains("bad.toml") && err.contains("listen"), "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn the_first_administrator_can_come_from_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dns_port, web_port) = (free_port(), free_port());
+    let config = tmp.path().join("lachan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "lists = []\n[dns]\nlisten = [\"127.0.0.1:{dns_port}\"]\nupstreams = [\"127.0.0.1:9\"]\n\
+             [http]\nlisten = \"127.0.0.1:{web_port}\"\n"
+        ),
+    )
+    .unwrap();
+    let start = |password: &str| {
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(tmp.path().join("data"))
+            .env("LACHAN_LOG", "warn")
+            .env("LACHAN_ADMIN_PASSWORD", password)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    // Too short: refused before anything is created.
+    let out = start("short").wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("LACHAN_ADMIN_PASSWORD is too short"), "{err}");
+
+    let mut child = start("a long enough password");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    for _ in 0..25 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 || line.contains("Admin:") {
+            banner.push_str(&line);
+            break;
+        }
+        banner.push_str(&line);
+    }
+    assert!(
+        banner.contains("account 'admin' created from LACHAN_ADMIN_PASSWORD"),
+        "{banner}"
+    );
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+
+    // The account signs in over the API.
+    let body = r#"{"username":"admin","password":"a long enough password"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", web_port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1:{web_port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(
+        reply
+            .to_ascii_lowercase()
+            .contains("set-cookie: lachan_session="),
+        "{reply}"
+    );
+    stop(child);
+}
