@@ -3,7 +3,7 @@
 //!
 //! It joins the crates: configuration ([`config`]), the store synchronised with it ([`app`]),
 //! the DNS gateway and the console ([`serve`]), alerts ([`alerts`]) and the console's live view
-//! of the gateway ([`gateway`]). It holds no filtering, storage or HTTP logic of its own.
+//! of the gateway ([`gateway`]), and the text-safety commands ([`text`]). It holds no filtering, storage or HTTP logic of its own.
 
 pub mod alerts;
 pub mod app;
@@ -13,3 +13,4 @@ pub mod gateway;
 pub mod lists;
 pub mod querylog;
 pub mod serve;
+pub mod text;

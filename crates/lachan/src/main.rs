@@ -1,7 +1,7 @@
 //! `lachan`: online child protection for Vietnam. One binary runs the filtering DNS gateway
 //! and its console, and offers the commands to inspect them.
 
-use lachan::{app, check, querylog, serve};
+use lachan::{app, check, querylog, serve, text};
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -36,6 +36,11 @@ enum Command {
     Check {
         #[command(subcommand)]
         what: CheckWhat,
+    },
+    /// Score the text-safety engine on labelled files (the format of the development set).
+    Eval {
+        #[command(subcommand)]
+        what: EvalWhat,
     },
     /// Manage API tokens.
     Token {
@@ -88,7 +93,44 @@ enum TokenWhat {
 }
 
 #[derive(Subcommand)]
+enum EvalWhat {
+    /// Labelled messages, one JSON object per line: {"lang", "style", "labels": [...], "text"}.
+    Messages {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Print one JSON object with the scores.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Labelled conversations, one JSON object per line (speaker B is the child).
+    Conversations {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Print one JSON object with the scores.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum CheckWhat {
+    /// What a message shows: categories with scores, severity, evidence, and the action.
+    Text {
+        /// The message; read from standard input when absent.
+        text: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stages and alerts of a conversation: one JSON message per line
+    /// ({"from": "A", "text": "...", "role": "child"|"adult", "age": 12}).
+    Conversation {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Print one JSON report per message.
+        #[arg(long)]
+        json: bool,
+    },
     /// The decision for a domain name and the rule, list, profile and category behind it.
     Domain {
         /// The name to check, e.g. casino.example.
@@ -122,6 +164,21 @@ fn main() -> Result<()> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Check {
+            what: CheckWhat::Text { text, json },
+        } => return text::check_text(text, json),
+        Command::Check {
+            what: CheckWhat::Conversation { file, json },
+        } => return text::check_conversation(&file, json),
+        Command::Eval {
+            what: EvalWhat::Messages { file, json },
+        } => return text::eval_messages(&file, json),
+        Command::Eval {
+            what: EvalWhat::Conversations { file, json },
+        } => return text::eval_conversations(&file, json),
+        _ => {}
+    }
     let setup = app::Setup::load(cli.config, cli.data_dir)?;
     match cli.command {
         Command::Serve => serve::run(setup).await,
@@ -134,6 +191,8 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => check::domain(setup, &name, client, &qtype, json).await,
+        // The text commands were answered above: they need no configuration or data.
+        Command::Check { .. } | Command::Eval { .. } => Ok(()),
         Command::Services { group, json } => services(group, json),
         Command::Token {
             what:
