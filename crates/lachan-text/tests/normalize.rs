@@ -5,35 +5,12 @@ use std::ops::Range;
 
 use lachan_text::normalize::{MAX_TEXT_BYTES, Normalized, TextError, strip_diacritics, to_nfd};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/text");
+mod support;
+
+use support::{DATA, dev_texts};
 
 fn norm(text: &str) -> Normalized {
     Normalized::new(text).expect("text under the limit")
-}
-
-/// Every `"text"` of the dev set: the single messages and the conversation messages.
-fn dev_texts() -> Vec<String> {
-    let mut out = Vec::new();
-    for file in ["messages.jsonl", "conversations.jsonl"] {
-        let body = std::fs::read_to_string(format!("{DATA}/dev/{file}")).expect("dev set");
-        for line in body.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line).expect("json line");
-            match v.get("messages").and_then(|m| m.as_array()) {
-                Some(ms) => out.extend(
-                    ms.iter()
-                        .filter_map(|m| m["text"].as_str())
-                        .map(str::to_owned),
-                ),
-                None => out.extend(v["text"].as_str().map(str::to_owned)),
-            }
-        }
-    }
-    assert_eq!(
-        out.len(),
-        200 + 1086,
-        "dev set: 200 messages and 1086 conversation messages"
-    );
-    out
 }
 
 /// ViHOS comments with their labelled (offensive) char indices, all three splits.
