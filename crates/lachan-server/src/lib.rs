@@ -13,13 +13,20 @@
 //! API is one function of [`ops`], which scopes it to the principal's household, validates it,
 //! writes the audit log and applies the change to DNS through the [`Gateway`].
 //!
+//! A principal's role decides what it reaches: people (`admin`, `guardian`) the console and
+//! the API of profiles, devices and accounts; `platform` tokens (software of a platform that
+//! hosts children) only the text-safety endpoints (`/api/v1/text/check`,
+//! `/api/v1/conversations/{id}/messages`), which guardians cannot use. Those endpoints run the
+//! `lachan-text` engine; a conversation's analyser state (never its text) is kept in the store
+//! per token, expiring [`TextOptions::conversation_hours`] after its last message.
+//!
 //! Requests are sorted by their `Host` header: the console's own host (an IP literal or one of
 //! [`AppState::console_hosts`]) reaches the API and the console; any other name is a blocked
 //! site's, and gets the block page.
 //!
 //! This crate must never depend on the DNS resolver's internals (`lachan-dns`, the filter
-//! engines): it knows the store, the vocabulary of `lachan-policy` and the [`Gateway`] trait
-//! only.
+//! engines): it knows the store, the vocabulary of `lachan-policy`, the public API of
+//! `lachan-text` and the [`Gateway`] trait only.
 
 mod api;
 mod auth;
@@ -37,6 +44,7 @@ mod principal;
 mod serve;
 mod session;
 mod state;
+mod text;
 mod token;
 mod ui;
 
@@ -48,4 +56,8 @@ pub use principal::{AuthError, Principal, Via, authenticate};
 pub use serve::{ServeOptions, router, serve, serve_with};
 pub use session::{SESSION_COOKIE, SESSION_IDLE_MS, clear_cookie, is_https, session_cookie};
 pub use state::{AppState, BlockExplainer, DEFAULT_CONSOLE_HOSTS};
+pub use text::{
+    MAX_CONVERSATION_ID_CHARS, MAX_SENDER_BYTES, PolicyError, TextOptions, check_policy,
+    conversation_key,
+};
 pub use token::{TOKEN_PREFIX, create_token, hash_token, new_token};

@@ -68,11 +68,12 @@ impl Principal {
     }
 
     /// Whether this principal manages things of `household`: an admin manages everything, a
-    /// guardian only their own household (never things of no household).
+    /// guardian only their own household (never things of no household), a platform nothing.
     pub fn manages(&self, household: Option<&str>) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Guardian => household.is_some() && household == self.household.as_deref(),
+            Role::Platform => false,
         }
     }
 

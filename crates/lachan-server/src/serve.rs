@@ -19,28 +19,24 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Access, endpoints};
+use crate::api::{endpoints, guard};
+use crate::console;
 use crate::idle::IdleTimeout;
 use crate::limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT, enforce};
 use crate::state::AppState;
-use crate::{console, principal};
 
 /// The whole HTTP application: the API, the console and the block page, with the
 /// request limits of [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) and
 /// [`REQUEST_TIMEOUT`](crate::REQUEST_TIMEOUT).
 ///
 /// API endpoints other than the public ones (the OpenAPI document, sign-in, first-run setup)
-/// need a principal: a session cookie or a bearer token (see [`crate::Principal`]).
+/// need a principal: a session cookie or a bearer token (see [`crate::Principal`]) whose role
+/// the endpoint allows: people (admins, guardians) reach the console's API, platform tokens
+/// only the text-safety endpoints, which guardians cannot use.
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new().merge(crate::ui::router());
     for endpoint in endpoints() {
-        let handler = match endpoint.access {
-            Access::Public => endpoint.handler,
-            Access::Principal => endpoint.handler.route_layer(from_fn_with_state(
-                state.clone(),
-                principal::require_principal,
-            )),
-        };
+        let handler = guard(endpoint.handler, endpoint.access, &state);
         app = app.route(endpoint.path, handler);
     }
     app.fallback(console::not_found)

@@ -8,6 +8,7 @@ use lachan_store::Store;
 
 use crate::gateway::Gateway;
 use crate::limiter::{FailureLimiter, LoginLimiter};
+use crate::text::{TextOptions, TextService};
 
 /// The console's own `Host` values when none are configured (the default listen address).
 pub const DEFAULT_CONSOLE_HOSTS: &[&str] = &["127.0.0.1:8080", "localhost:8080"];
@@ -32,6 +33,8 @@ pub struct AppState {
     pub explain: Option<BlockExplainer>,
     /// The running DNS gateway, when there is one.
     pub gateway: Option<Arc<dyn Gateway>>,
+    /// The text-safety engine with its policy and limits.
+    pub(crate) text: Arc<TextService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -40,6 +43,7 @@ impl std::fmt::Debug for AppState {
             .field("console_hosts", &self.console_hosts)
             .field("explain", &self.explain.is_some())
             .field("gateway", &self.gateway.is_some())
+            .field("text", self.text.options())
             .finish_non_exhaustive()
     }
 }
@@ -68,7 +72,15 @@ impl AppState {
             setup_lock: Arc::new(tokio::sync::Mutex::new(())),
             explain: None,
             gateway: None,
+            text: Arc::new(TextService::new(TextOptions::default())),
         }
+    }
+
+    /// The same state, with the text-safety API under `options` (else
+    /// [`TextOptions::default`]).
+    pub fn with_text(mut self, options: TextOptions) -> AppState {
+        self.text = Arc::new(TextService::new(options));
+        self
     }
 
     /// The same state, with the block page explaining blocks through `explain`.

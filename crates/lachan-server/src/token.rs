@@ -41,7 +41,7 @@ pub fn hash_token(token: &str) -> [u8; 32] {
 /// `command line`), and returns the token text to show once.
 ///
 /// A guardian token needs the household it is limited to; an admin token acts on every
-/// household and takes none.
+/// household and takes none; a platform token (the text-safety API only) takes none.
 pub async fn create_token(
     store: &Store,
     name: &str,
@@ -80,7 +80,13 @@ pub(crate) async fn create_token_as(
                 "an admin token acts on every household; drop --household or use --role guardian",
             ));
         }
-        _ => {}
+        (Role::Platform, Some(_)) => {
+            return Err(ServerError::InvalidToken(
+                "a platform token uses the text-safety API and manages no household; drop \
+                 --household",
+            ));
+        }
+        (Role::Admin | Role::Platform, None) | (Role::Guardian, Some(_)) => {}
     }
     let (token, hash) = new_token();
     let id = store.create_api_token(name, role, household, hash).await?;

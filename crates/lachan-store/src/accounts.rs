@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::codec::{from_serde_name, to_serde_name};
+use crate::conversations::{ConversationOwner, forget_all};
 use crate::{Store, StoreError};
 
 /// How long a token's `last_used_ms` may lag behind its real last use, in milliseconds; the
@@ -14,6 +15,12 @@ use crate::{Store, StoreError};
 pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 /// What an account or token may do.
+///
+/// People (console users, and tokens acting for them) are [`Role::Admin`] or
+/// [`Role::Guardian`]; [`Role::Platform`] is for API tokens only. A new role is added here, to
+/// [`Role::ALL`], and to the `CHECK` of the `api_tokens` table (and of `users` for a person's
+/// role) in a migration; the exhaustive matches on `Role` then show every place that decides
+/// what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -21,18 +28,37 @@ pub enum Role {
     Admin,
     /// A parent or teacher: the profiles and devices of their own household or class only.
     Guardian,
+    /// Software of a platform that hosts children (a game, a chat, a school app): the
+    /// text-safety API only. Never a person, so never a console user.
+    Platform,
 }
 
 impl Role {
     /// Every role, for listings and error messages.
-    pub const ALL: &'static [Role] = &[Role::Admin, Role::Guardian];
+    pub const ALL: &'static [Role] = &[Role::Admin, Role::Guardian, Role::Platform];
 
-    /// The role's name as stored and typed: `admin` or `guardian`.
+    /// The role's name as stored and typed: `admin`, `guardian` or `platform`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Guardian => "guardian",
+            Role::Platform => "platform",
         }
+    }
+
+    /// Whether the role is a person's: console users may have it, and it reaches the console
+    /// and the API of profiles, devices and accounts.
+    pub fn is_person(self) -> bool {
+        match self {
+            Role::Admin | Role::Guardian => true,
+            Role::Platform => false,
+        }
+    }
+
+    /// The names of every role, comma-separated, for error messages.
+    fn names() -> String {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        names.join(", ")
     }
 }
 
@@ -42,9 +68,9 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// A role name that is neither `admin` nor `guardian`.
+/// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role '{0}': use \"admin\" or \"guardian\"")]
+#[error("unknown role '{0}': use one of {names}", names = Role::names())]
 pub struct UnknownRole(pub String);
 
 impl std::str::FromStr for Role {
@@ -168,12 +194,16 @@ impl Store {
         rows.iter().map(api_token).collect()
     }
 
-    /// Deletes the token with this id; returns whether there was one.
+    /// Deletes the token with this id, and the conversations it kept (see
+    /// [`Store::update_conversation`]); returns whether there was one.
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        forget_all(&mut tx, ConversationOwner::Token(id)).await?;
         let done = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -70,6 +70,12 @@ pub enum StoreError {
     /// An origin other than "file" or "console" was given.
     #[error("invalid origin '{0}': use \"file\" or \"console\"")]
     InvalidOrigin(String),
+    /// A console user was to get a role that is not a person's.
+    #[error(
+        "the role '{0}' is for API tokens of software, not for console users; give the user the \
+         admin or guardian role, and make a token with `lachan token create --role {0}`"
+    )]
+    NotAPersonRole(crate::Role),
     /// A stored value could not be read back.
     #[error(
         "the database holds an invalid value in {table}.{column}: {detail}; correct or delete that row"

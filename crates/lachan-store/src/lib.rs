@@ -1,13 +1,14 @@
 //! Lachan's persistence: the SQLite database (through sqlx, with embedded migrations) holding
 //! block lists, profiles and clients, the outcome of list refreshes, the query log, usage and
-//! activity counters, and the console's accounts, sessions, households, grants of extra time
-//! and alerts.
+//! activity counters, the console's accounts, sessions, households, grants of extra time
+//! and alerts, and the state of the conversations the text-safety API analyses.
 //!
 //! [`Store::open`] makes `lachan.db` in the data directory (WAL mode, busy timeout, foreign
 //! keys on). The resolver logs through a [`QueryLogSender`], which never blocks; a
 //! [`QueryLogTask`] writes batches in transactions and keeps the usage counters, and the
 //! activity counters behind [`Store::day_summary`], [`Store::week_summary`] and
-//! [`Store::unseen_clients`].
+//! [`Store::unseen_clients`]. The text-safety API keeps the analyser's state of each
+//! conversation, never its text ([`Store::update_conversation`]).
 //!
 //! This crate must never depend on networking (DNS, HTTP) or on the filtering engines; it knows
 //! only the vocabulary of `lachan-policy`.
@@ -18,6 +19,7 @@ mod alerts;
 mod codec;
 mod config;
 mod console_config;
+mod conversations;
 mod devices;
 mod error;
 mod event;
@@ -38,6 +40,9 @@ pub use activity::{DaySummary, DayTotals, DomainCount, HourCount, ServiceMinutes
 pub use alerts::{Alert, AlertKind, NewAlert, UnknownAlertKind};
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
 pub use console_config::ProfileRecord;
+pub use conversations::{
+    ConversationLimits, ConversationOwner, ConversationUpdate, spawn_conversation_expiry,
+};
 pub use devices::SeenClient;
 pub use error::StoreError;
 pub use event::QueryEvent;

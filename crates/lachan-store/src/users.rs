@@ -7,6 +7,7 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::accounts::now_ms;
 use crate::codec::{from_serde_name, narrow, to_serde_name};
+use crate::conversations::{ConversationOwner, forget_all};
 use crate::{Role, Store, StoreError};
 
 /// `SELECT` of every column of `users` that [`user_from_row`] reads, from `users` (aliased
@@ -48,7 +49,8 @@ pub struct User {
 
 impl Store {
     /// Stores a new console user and returns its id, or `None` if the username is taken.
-    /// `password_hash` must be a PHC string (Argon2id), never the password itself.
+    /// `password_hash` must be a PHC string (Argon2id), never the password itself. The role
+    /// must be a person's ([`Role::is_person`]).
     pub async fn create_user(
         &self,
         username: &str,
@@ -56,6 +58,9 @@ impl Store {
         role: Role,
         household: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
+        if !role.is_person() {
+            return Err(StoreError::NotAPersonRole(role));
+        }
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, household, created_ms) \
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
@@ -121,12 +126,16 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes a user and their sessions; returns whether there was such a user.
+    /// Deletes a user, their sessions and the conversations they kept (see
+    /// [`Store::update_conversation`]); returns whether there was such a user.
     pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        forget_all(&mut tx, ConversationOwner::User(id)).await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 }

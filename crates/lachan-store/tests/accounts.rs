@@ -142,5 +142,9 @@ fn roles_parse_from_their_names() {
         assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
     }
     let err = "owner".parse::<Role>().unwrap_err();
-    assert!(err.to_string().contains("\"admin\" or \"guardian\""));
+    assert!(
+        err.to_string()
+            .contains("use one of admin, guardian, platform"),
+        "{err}"
+    );
 }

@@ -1,12 +1,14 @@
 //! The configuration file (TOML). Every key has a default, so `lachan serve` runs with no file;
 //! `config/lachan.example.toml` documents each one.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use ipnet::IpNet;
 use lachan_policy::{BlockAnswer, Category, Profile, ServiceCatalog, Target};
+use lachan_text::classify::{Policy, Thresholds};
 use serde::Deserialize;
 
 /// The whole configuration.
@@ -29,6 +31,8 @@ pub struct Config {
     pub http: HttpSection,
     /// `[alerts]`: when guardians are warned, and the webhook that also receives alerts.
     pub alerts: AlertsSection,
+    /// `[text]`: the text-safety API (`/api/v1/text/check`, `/api/v1/conversations/…`).
+    pub text: TextSection,
 }
 
 /// `[dns]`.
@@ -186,6 +190,80 @@ impl Default for AlertsSection {
     }
 }
 
+/// `[text]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextSection {
+    /// Hours after its last message when a conversation's state is forgotten (the next message
+    /// starts a fresh conversation).
+    pub conversation_hours: u64,
+    /// The most live conversations one platform token may keep; a message that would start
+    /// one more is refused (429).
+    pub max_conversations: u64,
+    /// Review and block thresholds per category, over the engine's defaults; a request's own
+    /// policy goes over these.
+    pub thresholds: BTreeMap<Category, ThresholdsSection>,
+}
+
+impl Default for TextSection {
+    fn default() -> Self {
+        let defaults = lachan_server::TextOptions::default();
+        TextSection {
+            conversation_hours: defaults.conversation_hours,
+            max_conversations: defaults.max_conversations,
+            thresholds: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[text.thresholds.CATEGORY]`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsSection {
+    /// Review from this score (0 to 1).
+    pub review: f32,
+    /// Block from this score (0 to 1); absent: never block on this category alone.
+    #[serde(default)]
+    pub block: Option<f32>,
+}
+
+impl TextSection {
+    /// The server's options for the text-safety API.
+    pub fn options(&self) -> lachan_server::TextOptions {
+        let mut policy = Policy::default();
+        policy
+            .thresholds
+            .extend(self.thresholds.iter().map(|(&category, t)| {
+                let thresholds = Thresholds {
+                    review: t.review,
+                    block: t.block,
+                };
+                (category, thresholds)
+            }));
+        lachan_server::TextOptions {
+            policy,
+            conversation_hours: self.conversation_hours,
+            max_conversations: self.max_conversations,
+        }
+    }
+
+    /// How long after its last message a conversation is forgotten.
+    pub fn expire_after(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.conversation_hours.max(1).saturating_mul(3600))
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.conversation_hours == 0 {
+            bail!("[text] conversation_hours must be at least 1 (168 is a week)");
+        }
+        if self.max_conversations == 0 {
+            bail!("[text] max_conversations must be at least 1");
+        }
+        lachan_server::check_policy(&self.options().policy).context("[text] thresholds")?;
+        Ok(())
+    }
+}
+
 /// `[querylog]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -223,6 +301,7 @@ impl Default for Config {
             querylog: QueryLogSection::default(),
             http: HttpSection::default(),
             alerts: AlertsSection::default(),
+            text: TextSection::default(),
         }
     }
 }
@@ -321,7 +400,7 @@ impl Config {
                 .parse::<lachan_upstream::UpstreamSpec>()
                 .with_context(|| format!("[dns] upstreams: '{upstream}'"))?;
         }
-        Ok(())
+        self.text.check()
     }
 }
 
@@ -395,6 +474,53 @@ mod tests {
         assert_eq!(c.dns.rate_limit, defaults.dns.rate_limit);
         assert_eq!(c.dns.cache_size, defaults.dns.cache_size);
         assert_eq!(c.dns.allow_networks, defaults.dns.allow_networks);
+    }
+
+    #[test]
+    fn the_text_section_sets_the_api_s_policy_and_limits() {
+        let c = Config::builtin();
+        assert_eq!(c.text.options(), lachan_server::TextOptions::default());
+        let c = Config::parse(
+            "[text]\nconversation_hours = 24\nmax_conversations = 500\n\
+             [text.thresholds.profanity]\nreview = 0.7\nblock = 0.95\n",
+        )
+        .unwrap();
+        let options = c.text.options();
+        assert_eq!(
+            (options.conversation_hours, options.max_conversations),
+            (24, 500)
+        );
+        let profanity = options.policy.thresholds(Category::Profanity);
+        assert_eq!((profanity.review, profanity.block), (0.7, Some(0.95)));
+        assert_eq!(
+            options.policy.thresholds(Category::Scam),
+            Policy::default_thresholds(Category::Scam)
+        );
+        for (text, says) in [
+            (
+                "[text]\nconversation_hours = 0",
+                "conversation_hours must be at least 1",
+            ),
+            (
+                "[text]\nmax_conversations = 0",
+                "max_conversations must be at least 1",
+            ),
+            (
+                "[text.thresholds.ads]\nreview = 0.5",
+                "'ads' is not a category a text can show",
+            ),
+            (
+                "[text.thresholds.scam]\nreview = 2",
+                "review threshold of scam is 2",
+            ),
+            (
+                "[text.thresholds.scam]\nreview = 0.5\nblok = 0.9",
+                "unknown field `blok`",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{text}: {err:#}");
+        }
     }
 
     #[test]

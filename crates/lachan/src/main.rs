@@ -80,13 +80,14 @@ enum Command {
 enum TokenWhat {
     /// Create a token for the JSON API (`Authorization: Bearer TOKEN`); it is shown once.
     Create {
-        /// admin (everything) or guardian (one household's profiles and devices).
+        /// admin (everything), guardian (one household's profiles and devices) or platform
+        /// (software of a game, chat or school app: the text-safety API only).
         #[arg(long)]
         role: lachan_store::Role,
         /// What the token is for, e.g. "school-app".
         #[arg(long, default_value = "cli")]
         name: String,
-        /// The household or class a guardian token may manage.
+        /// The household or class a guardian token may manage (none for admin and platform).
         #[arg(long)]
         household: Option<String>,
     },

@@ -1,5 +1,6 @@
 //! `lachan serve`: the resolver with its query log, list refreshes, reloads and graceful
-//! shutdown.
+//! shutdown; the console and API, with the text-safety API's conversations pruned once they
+//! expire (by the same clock the API reads).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -164,6 +165,13 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
         Duration::from_secs(setup.config.querylog.retention_days.max(1) * 86_400),
         Duration::from_secs(3600),
     );
+    let clock = control.clock.clone();
+    let conversations = lachan_store::spawn_conversation_expiry(
+        store.clone(),
+        setup.config.text.expire_after(),
+        Duration::from_secs(3600),
+        move || clock.now().as_millisecond(),
+    );
     let neighbours = spawn_neighbour_refresh(filter.clone(), shutdown.clone());
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     let mut terminate =
@@ -197,6 +205,7 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
     retention.abort();
+    conversations.abort();
     neighbours.abort();
     drop(resolver);
     if let Some(writer) = writer {
@@ -376,7 +385,8 @@ async fn start_http(
         hosts,
     )
     .with_explainer(explain)
-    .with_gateway(gateway);
+    .with_gateway(gateway)
+    .with_text(setup.config.text.options());
     let router = lachan_server::router(state);
     let shutdown = shutdown.clone();
     tasks.spawn(async move {

@@ -20,6 +20,7 @@ footer-api = API documentation (OpenAPI)
 role-admin = Administrator
 role-guardian = Parent / teacher
 role-guardian-of = Parent / teacher · { $household }
+role-platform = Platform (text-safety API only)
 
 action-logout = Sign out
 action-add-profile = + Add profile
@@ -263,6 +264,7 @@ tokens-title = API tokens
 tokens-help = API tokens let other software (Home Assistant, for example) use Lachan's API. Send "Authorization: Bearer TOKEN".
 tokens-create = Create a token
 tokens-household-hint = A parent / teacher token manages only the household or class written.
+tokens-platform-hint = A platform token is for the software of a game, chat or school app: it can only use the message and conversation checks (/api/v1/text/check, /api/v1/conversations/…), never profiles, devices or accounts. Leave the household empty for it.
 tokens-list = Tokens in use
 tokens-none = No tokens yet.
 tokens-new-title = Your new token

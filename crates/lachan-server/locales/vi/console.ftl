@@ -19,6 +19,7 @@ footer-api = Tài liệu API (OpenAPI)
 role-admin = Quản trị viên
 role-guardian = Phụ huynh / giáo viên
 role-guardian-of = Phụ huynh / giáo viên · { $household }
+role-platform = Nền tảng (chỉ API an toàn văn bản)
 
 action-logout = Đăng xuất
 action-add-profile = + Thêm hồ sơ
@@ -234,6 +235,7 @@ tokens-title = Mã API
 tokens-help = Mã API cho phép phần mềm khác (ví dụ Home Assistant) dùng API của Lachan. Gửi kèm "Authorization: Bearer MÃ".
 tokens-create = Tạo mã mới
 tokens-household-hint = Mã của phụ huynh / giáo viên chỉ quản lý được gia đình hoặc lớp đã ghi.
+tokens-platform-hint = Mã nền tảng dành cho phần mềm của trò chơi, ứng dụng trò chuyện hay ứng dụng trường học: nó chỉ dùng được API kiểm tra tin nhắn và hội thoại (/api/v1/text/check, /api/v1/conversations/…), không xem hay sửa được hồ sơ, thiết bị hay tài khoản. Để trống ô gia đình khi tạo mã này.
 tokens-list = Các mã đang dùng
 tokens-none = Chưa có mã nào.
 tokens-new-title = Mã mới của bạn

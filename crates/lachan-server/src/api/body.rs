@@ -9,8 +9,10 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::limits::MAX_BODY_BYTES;
 
-/// A JSON request body of type `T`.
+/// A JSON request body of type `T`: 413 when it is over [`MAX_BODY_BYTES`], 400 for anything
+/// else wrong (not JSON, not UTF-8, not the shape of `T`).
 pub(crate) struct Body<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
@@ -21,6 +23,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .await
             .map(|Json(value)| Body(value))
             .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+                        "send a smaller request; no API call needs more",
+                    );
+                }
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     rejection.body_text(),

@@ -1,12 +1,15 @@
-//! The JSON API under `/api/v1`: the endpoint table, its handlers (one module per area, each
-//! calling [`crate::ops`]) and the OpenAPI document.
+//! The JSON API under `/api/v1`: the endpoint table with each endpoint's [`Access`], its
+//! handlers (one module per area, each calling [`crate::ops`] or, for the text-safety API,
+//! [`crate::text`]) and the OpenAPI document.
 
+mod access;
 mod accounts;
 mod activity;
 mod body;
 mod caller;
 mod devices;
 mod profiles;
+mod text;
 
 use axum::extract::State;
 use axum::extract::rejection::QueryRejection;
@@ -18,6 +21,7 @@ use lachan_policy::Service;
 use lachan_store::{Alert, Role};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use self::access::{Access, guard};
 use self::body::Id;
 use self::caller::Caller;
 use crate::error::ApiError;
@@ -29,15 +33,6 @@ use crate::state::AppState;
 /// methods of [`endpoints`], with the same access, and over HTTP that each path answers exactly
 /// the methods it documents.
 const OPENAPI: &str = include_str!("../../data/openapi.json");
-
-/// Who may call an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Anyone.
-    Public,
-    /// A signed-in user (session cookie) or a valid bearer token.
-    Principal,
-}
 
 /// One method of one API path.
 pub(crate) struct Endpoint {
@@ -68,7 +63,7 @@ macro_rules! endpoint {
 
 /// Every endpoint of the API.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    use Access::{Principal as P, Public};
+    use Access::{People as P, Public, Text as T};
     vec![
         endpoint!(get "/openapi.json", Public, openapi),
         endpoint!(get "/setup", Public, accounts::setup_status),
@@ -103,6 +98,9 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/users", P, accounts::create_user),
         endpoint!(delete "/users/{id}", P, accounts::delete_user),
         endpoint!(get "/audit", P, accounts::audit),
+        endpoint!(post "/text/check", T, text::check),
+        endpoint!(post "/conversations/{id}/messages", T, text::push),
+        endpoint!(delete "/conversations/{id}", T, text::forget),
     ]
 }
 
@@ -181,17 +179,32 @@ mod tests {
 
     use super::*;
 
+    /// The access level an operation of the document states: `None` for a public one (empty
+    /// `security`), else its `x-lachan-access`.
+    fn documented_access(operation: &serde_json::Value) -> Option<String> {
+        let public = operation["security"]
+            .as_array()
+            .is_some_and(|s| s.is_empty());
+        if public {
+            None
+        } else {
+            Some(
+                operation["x-lachan-access"]
+                    .as_str()
+                    .unwrap_or("(no x-lachan-access)")
+                    .to_string(),
+            )
+        }
+    }
+
     #[test]
-    fn the_document_lists_exactly_the_endpoints() {
+    fn the_document_lists_exactly_the_endpoints_with_their_access() {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let mut documented = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
-                let public = operation["security"]
-                    .as_array()
-                    .is_some_and(|s| s.is_empty());
-                documented.insert((path.clone(), method.clone(), public));
+                documented.insert((path.clone(), method.clone(), documented_access(operation)));
             }
         }
         let routed: BTreeSet<_> = endpoints()
@@ -200,7 +213,7 @@ mod tests {
                 (
                     e.path.to_string(),
                     e.method.to_string(),
-                    e.access == Access::Public,
+                    e.access.name().map(str::to_string),
                 )
             })
             .collect();
@@ -212,6 +225,10 @@ mod tests {
         assert_eq!(documented, routed);
     }
 
+    /// Paths whose parameter is a key the client chooses: any value names something (a new
+    /// conversation), so they never answer 404.
+    const CLIENT_CHOSEN_KEYS: &[&str] = &["/api/v1/conversations/{id}/messages"];
+
     #[test]
     fn every_operation_has_a_unique_id_and_documents_its_errors() {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
@@ -220,14 +237,12 @@ mod tests {
             for (method, operation) in item.as_object().unwrap() {
                 let id = operation["operationId"].as_str().unwrap();
                 assert!(ids.insert(id.to_string()), "{id} repeated");
-                let public = operation["security"]
-                    .as_array()
-                    .is_some_and(|s| s.is_empty());
                 let responses = operation["responses"].as_object().unwrap();
-                if !public {
+                if documented_access(operation).is_some() {
                     assert!(responses.contains_key("401"), "{method} {path}: no 401");
+                    assert!(responses.contains_key("403"), "{method} {path}: no 403");
                 }
-                if path.contains('{') {
+                if path.contains('{') && !CLIENT_CHOSEN_KEYS.contains(&path.as_str()) {
                     assert!(responses.contains_key("404"), "{method} {path}: no 404");
                 }
             }

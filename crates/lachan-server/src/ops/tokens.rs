@@ -16,7 +16,8 @@ use crate::token::create_token_as;
 pub struct TokenInput {
     /// A label, e.g. "phone-app".
     pub name: String,
-    /// What it may do; guardians make guardian tokens only.
+    /// What it may do; guardians make guardian tokens only, administrators any (a platform
+    /// token reaches the text-safety API only).
     pub role: Role,
     /// The household a guardian token is limited to (a guardian's own, when made by one).
     #[serde(default)]

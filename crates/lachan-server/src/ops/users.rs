@@ -16,7 +16,7 @@ pub struct UserInput {
     pub username: String,
     /// Password (10 to 256 characters); only its Argon2id hash is stored.
     pub password: String,
-    /// `admin` or `guardian`.
+    /// `admin` or `guardian` (`platform` is refused: it is a role for tokens only).
     pub role: Role,
     /// The household or class a guardian manages (required for guardians, none for admins).
     #[serde(default)]
@@ -36,6 +36,13 @@ pub async fn create_user(
     input: &UserInput,
 ) -> Result<User, OpError> {
     require_admin(who, "manage users")?;
+    if !input.role.is_person() {
+        return Err(OpError::Invalid(format!(
+            "the role '{}' is for API tokens of software, not for people; give the user the \
+             admin or guardian role, and make a {0} token on the API tokens page instead",
+            input.role
+        )));
+    }
     let username = validate::name("user", &input.username)?;
     validate::new_password(&input.password)?;
     let household = validate::household(input.household.as_deref())?;

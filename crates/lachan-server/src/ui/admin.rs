@@ -1,5 +1,6 @@
-//! API tokens (create — the token is shown once —, revoke), users (administrators: create a
-//! guardian with a household, delete) and the audit log (administrators).
+//! API tokens (create with a role — administrators may choose admin, guardian or platform; the
+//! token is shown once —, revoke), users (administrators: create a guardian with a household,
+//! delete) and the audit log (administrators).
 
 use askama::Template;
 use axum::extract::State;
@@ -97,10 +98,10 @@ pub(crate) async fn tokens(
 /// so that it is never stored in a cookie or a URL).
 pub(crate) async fn create_token(State(state): State<AppState>, post: Posted) -> Response {
     let Posted { who, fields, req } = &post;
-    let role = if who.is_admin() && fields.get("role") == "admin" {
-        Role::Admin
-    } else {
-        Role::Guardian
+    // Guardians make guardian tokens only: their form has no role field.
+    let role = match fields.get("role").parse::<Role>() {
+        Ok(role) if who.is_admin() => role,
+        _ => Role::Guardian,
     };
     let input = TokenInput {
         name: fields.get("name").to_string(),

@@ -50,6 +50,7 @@ pub(crate) fn role(tr: Tr, role: Role) -> String {
     match role {
         Role::Admin => tr.t("role-admin"),
         Role::Guardian => tr.t("role-guardian"),
+        Role::Platform => tr.t("role-platform"),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Who is looking at a console page: the signed-in user, or the redirect that sends a visitor
-//! to sign in (to the first-run page while no user exists).
+//! to sign in (to the first-run page while no user exists). The console is for people: a
+//! platform token is refused.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::api::Access;
 use crate::ops;
 use crate::principal::Principal;
 use crate::state::AppState;
@@ -25,13 +27,15 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// `who` when someone is signed in, else the redirect to sign in.
+/// `who` when someone is signed in, else the redirect to sign in; a platform token (sent as
+/// `Authorization: Bearer`) is no person and gets the API's 403 answer.
 pub(crate) async fn signed_in(
     state: &AppState,
     who: Option<Principal>,
 ) -> Result<Principal, Response> {
     match who {
-        Some(who) => Ok(who),
+        Some(who) if Access::People.allows(who.role) => Ok(who),
+        Some(who) => Err(Access::People.denied(who.role).into_response()),
         None => Err(to_sign_in(state).await),
     }
 }

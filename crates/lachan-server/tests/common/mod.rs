@@ -14,7 +14,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use lachan_policy::{ExtraTime, Profile, ServiceCatalog};
 use lachan_server::{
-    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, hash_password, router, serve,
+    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, TextOptions, hash_password,
+    router, serve,
 };
 use lachan_store::{ClientRecord, ORIGIN_CONSOLE, Role, Store};
 use serde_json::Value;
@@ -175,9 +176,16 @@ impl Server {
 
     /// A server over a fresh in-memory store, with `gateway` if given.
     pub async fn start_with(gateway: Option<Arc<dyn Gateway>>) -> Server {
+        Server::start_with_text(gateway, TextOptions::default()).await
+    }
+
+    /// A server over a fresh in-memory store, with `gateway` if given and the text-safety API
+    /// under `text`.
+    pub async fn start_with_text(gateway: Option<Arc<dyn Gateway>>, text: TextOptions) -> Server {
         let store = Store::open_in_memory().await.unwrap();
         let hosts = DEFAULT_CONSOLE_HOSTS.iter().map(|h| h.to_string());
-        let mut state = AppState::new(store.clone(), ServiceCatalog::builtin(), hosts);
+        let mut state =
+            AppState::new(store.clone(), ServiceCatalog::builtin(), hosts).with_text(text);
         if let Some(gateway) = gateway {
             state = state.with_gateway(gateway);
         }

@@ -159,6 +159,13 @@ impl System {
             ),
         )
         .unwrap();
+        System::run(dir, clock).await
+    }
+
+    /// Runs the system on the configuration `lachan.toml` and the data directory `data` of
+    /// `dir`.
+    async fn run(dir: tempfile::TempDir, clock: Arc<ManualClock>) -> System {
+        let config = dir.path().join("lachan.toml");
         let setup = Setup::load(Some(config), dir.path().join("data")).unwrap();
         let shutdown = CancellationToken::new();
         let (ready, running) = tokio::sync::oneshot::channel::<Running>();
@@ -181,6 +188,24 @@ impl System {
             shutdown,
             task,
         }
+    }
+
+    /// Stops the system as SIGTERM would and starts it again on the same configuration and
+    /// data directory (the console gets a new port).
+    pub async fn restart(self, clock: Arc<ManualClock>) -> System {
+        let System {
+            dir,
+            shutdown,
+            task,
+            ..
+        } = self;
+        shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+        System::run(dir, clock).await
     }
 
     /// Stops the system as SIGTERM would and waits for it.
