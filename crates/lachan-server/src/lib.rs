@@ -19,6 +19,11 @@
 //! `/api/v1/conversations/{id}/messages`), which guardians cannot use. Those endpoints run the
 //! `lachan-text` engine; a conversation's analyser state (never its text) is kept in the store
 //! per token, expiring [`TextOptions::conversation_hours`] after its last message.
+//! Platform tokens also reach the image-safety endpoint (`/api/v1/images/check`): an upload is
+//! hashed in memory (PDQ and SHA-256, never written anywhere) and matched against the store's
+//! hash banks ([`BankIndex`], reloaded when the banks change); a match in a `sexual_minors`
+//! bank files a report for the hotline's queue (see [`ImageOptions`] and the `images` module's
+//! policy).
 //!
 //! Requests are sorted by their `Host` header: the console's own host (an IP literal or one of
 //! [`AppState::console_hosts`]) reaches the API and the console; any other name is a blocked
@@ -26,7 +31,7 @@
 //!
 //! This crate must never depend on the DNS resolver's internals (`lachan-dns`, the filter
 //! engines): it knows the store, the vocabulary of `lachan-policy`, the public API of
-//! `lachan-text` and the [`Gateway`] trait only.
+//! `lachan-text` and `lachan-image` and the [`Gateway`] trait only.
 
 mod api;
 mod auth;
@@ -36,6 +41,7 @@ pub mod csrf;
 mod error;
 mod gateway;
 mod idle;
+mod images;
 mod limiter;
 mod limits;
 pub mod ops;
@@ -50,6 +56,7 @@ mod ui;
 
 pub use error::ServerError;
 pub use gateway::{BoxFuture, Gateway, LiveProfile};
+pub use images::{BankIndex, BankMatch, Checked, ImageAction, ImageOptions, ImageVerdict};
 pub use limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
 pub use password::{MIN_PASSWORD_CHARS, hash_password, verify_password};
 pub use principal::{AuthError, Principal, Via, authenticate};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::{Service, service_fn};
@@ -19,31 +19,40 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{endpoints, guard};
+use crate::api::{BodyLimit, endpoints, guard};
 use crate::console;
 use crate::idle::IdleTimeout;
-use crate::limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT, enforce};
+use crate::limits::{BodyLimits, MAX_BODY_BYTES, REQUEST_TIMEOUT, enforce};
 use crate::state::AppState;
 
 /// The whole HTTP application: the API, the console and the block page, with the
-/// request limits of [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) and
+/// request limits of [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) (image uploads:
+/// [`ImageOptions::max_body_bytes`](crate::ImageOptions::max_body_bytes)) and
 /// [`REQUEST_TIMEOUT`](crate::REQUEST_TIMEOUT).
 ///
 /// API endpoints other than the public ones (the OpenAPI document, sign-in, first-run setup)
 /// need a principal: a session cookie or a bearer token (see [`crate::Principal`]) whose role
 /// the endpoint allows: people (admins, guardians) reach the console's API, platform tokens
-/// only the text-safety endpoints, which guardians cannot use.
+/// only the content-safety endpoints (text and images), which guardians cannot use.
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new().merge(crate::ui::router());
+    let upload_max = state.images.options().max_body_bytes;
+    let mut uploads = Vec::from(crate::ui::UPLOAD_PATHS);
+    let mut app = Router::new().merge(crate::ui::router(upload_max));
     for endpoint in endpoints() {
-        let handler = guard(endpoint.handler, endpoint.access, &state);
+        let mut handler = guard(endpoint.handler, endpoint.access, &state);
+        if endpoint.body == BodyLimit::Upload {
+            // Inside the router-wide limit, so this one wins for this route.
+            handler = handler.layer(DefaultBodyLimit::max(upload_max));
+            uploads.push(endpoint.path);
+        }
         app = app.route(endpoint.path, handler);
     }
+    let limits = BodyLimits::new(uploads, upload_max);
     app.fallback(console::not_found)
         .method_not_allowed_fallback(console::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), console::dispatch))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn(enforce))
+        .layer(from_fn_with_state(limits, enforce))
         .with_state(state)
 }
 

@@ -7,6 +7,7 @@ use lachan_policy::ServiceCatalog;
 use lachan_store::Store;
 
 use crate::gateway::Gateway;
+use crate::images::{BankIndex, ImageOptions, ImageService};
 use crate::limiter::{FailureLimiter, LoginLimiter};
 use crate::text::{TextOptions, TextService};
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub gateway: Option<Arc<dyn Gateway>>,
     /// The text-safety engine with its policy and limits.
     pub(crate) text: Arc<TextService>,
+    /// The image-safety engine with its limits and the hash banks in memory.
+    pub(crate) images: Arc<ImageService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -44,6 +47,7 @@ impl std::fmt::Debug for AppState {
             .field("explain", &self.explain.is_some())
             .field("gateway", &self.gateway.is_some())
             .field("text", self.text.options())
+            .field("images", self.images.options())
             .finish_non_exhaustive()
     }
 }
@@ -73,7 +77,22 @@ impl AppState {
             explain: None,
             gateway: None,
             text: Arc::new(TextService::new(TextOptions::default())),
+            images: Arc::new(ImageService::new(ImageOptions::default())),
         }
+    }
+
+    /// The same state, with the image-safety API under `options` (else
+    /// [`ImageOptions::default`]).
+    pub fn with_images(mut self, options: ImageOptions) -> AppState {
+        self.images = Arc::new(ImageService::new(options));
+        self
+    }
+
+    /// Loads the store's image hash banks now, if they changed since they were last loaded
+    /// (every image check does the same, so an import made while serving is matched from the
+    /// next check on); returns what is loaded.
+    pub async fn load_image_banks(&self) -> Result<Arc<BankIndex>, lachan_store::StoreError> {
+        self.images.current(&self.store).await
     }
 
     /// The same state, with the text-safety API under `options` (else

@@ -76,6 +76,26 @@ pub enum StoreError {
          admin or guardian role, and make a token with `lachan token create --role {0}`"
     )]
     NotAPersonRole(crate::Role),
+    /// A bank name that is empty, too long or has characters other than letters, digits,
+    /// '.', '_' and '-'.
+    #[error(
+        "'{0}' is not a bank name: use 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-', \
+         e.g. ncmec-2026-11"
+    )]
+    InvalidBankName(String),
+    /// An import named an existing bank with another category.
+    #[error(
+        "the bank '{name}' holds {stored} hashes, not {given}: import into a bank of the right \
+         category, or remove this one first (lachan image bank remove {name})"
+    )]
+    BankCategoryConflict {
+        /// The bank.
+        name: String,
+        /// Its category.
+        stored: &'static str,
+        /// The category the import gave.
+        given: &'static str,
+    },
     /// A stored value could not be read back.
     #[error(
         "the database holds an invalid value in {table}.{column}: {detail}; correct or delete that row"

@@ -1,14 +1,18 @@
 //! Lachan's persistence: the SQLite database (through sqlx, with embedded migrations) holding
 //! block lists, profiles and clients, the outcome of list refreshes, the query log, usage and
 //! activity counters, the console's accounts, sessions, households, grants of extra time
-//! and alerts, and the state of the conversations the text-safety API analyses.
+//! and alerts, the state of the conversations the text-safety API analyses, the image hash
+//! banks and the reports filed for the hotline's case queue.
 //!
 //! [`Store::open`] makes `lachan.db` in the data directory (WAL mode, busy timeout, foreign
 //! keys on). The resolver logs through a [`QueryLogSender`], which never blocks; a
 //! [`QueryLogTask`] writes batches in transactions and keeps the usage counters, and the
 //! activity counters behind [`Store::day_summary`], [`Store::week_summary`] and
 //! [`Store::unseen_clients`]. The text-safety API keeps the analyser's state of each
-//! conversation, never its text ([`Store::update_conversation`]).
+//! conversation, never its text ([`Store::update_conversation`]). Image safety keeps hashes
+//! only, never an image: banks of PDQ hashes ([`Store::add_image_bank_hashes`], with a
+//! generation that tells servers to reload, [`Store::image_bank_generation`]) and reports of
+//! matches ([`Store::file_report`]).
 //!
 //! This crate must never depend on networking (DNS, HTTP) or on the filtering engines; it knows
 //! only the vocabulary of `lachan-policy`.
@@ -24,8 +28,10 @@ mod devices;
 mod error;
 mod event;
 mod extra_time;
+mod images;
 mod list_status;
 mod query_log;
+mod reports;
 mod retention;
 mod service_usage;
 mod sessions;
@@ -46,9 +52,15 @@ pub use conversations::{
 pub use devices::SeenClient;
 pub use error::StoreError;
 pub use event::QueryEvent;
+pub use images::{
+    BankCategory, ImageBank, MAX_BANK_NAME, NewBankHash, StoredBankHash, UnknownBankCategory,
+};
 pub use lachan_policy::Decision;
 pub use list_status::{ListRefresh, ListStatus};
 pub use query_log::QueryLogFilter;
+pub use reports::{
+    ImageMatchDetails, NewReport, Report, ReportSource, ReportStatus, UnknownReportValue,
+};
 pub use retention::spawn_retention;
 pub use service_usage::ServiceMinute;
 pub use sessions::SessionInfo;

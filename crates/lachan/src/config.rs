@@ -33,6 +33,8 @@ pub struct Config {
     pub alerts: AlertsSection,
     /// `[text]`: the text-safety API (`/api/v1/text/check`, `/api/v1/conversations/…`).
     pub text: TextSection,
+    /// `[images]`: the image-safety API (`/api/v1/images/check`).
+    pub images: ImagesSection,
 }
 
 /// `[dns]`.
@@ -264,6 +266,47 @@ impl TextSection {
     }
 }
 
+/// `[images]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImagesSection {
+    /// Largest upload `POST /api/v1/images/check` accepts, in bytes.
+    pub max_body_bytes: usize,
+    /// Most pixels (width × height) of an image checked; decoding may use up to 12 bytes of
+    /// memory per pixel allowed.
+    pub max_pixels: u64,
+}
+
+impl Default for ImagesSection {
+    fn default() -> Self {
+        let defaults = lachan_server::ImageOptions::default();
+        ImagesSection {
+            max_body_bytes: defaults.max_body_bytes,
+            max_pixels: defaults.max_pixels,
+        }
+    }
+}
+
+impl ImagesSection {
+    /// The server's options for the image-safety API.
+    pub fn options(&self) -> lachan_server::ImageOptions {
+        lachan_server::ImageOptions {
+            max_body_bytes: self.max_body_bytes,
+            max_pixels: self.max_pixels,
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.max_body_bytes < 1024 {
+            bail!("[images] max_body_bytes must be at least 1024 (20971520 is 20 MiB)");
+        }
+        if self.max_pixels < 4096 {
+            bail!("[images] max_pixels must be at least 4096 (64000000 is a 64-megapixel photo)");
+        }
+        Ok(())
+    }
+}
+
 /// `[querylog]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -302,6 +345,7 @@ impl Default for Config {
             http: HttpSection::default(),
             alerts: AlertsSection::default(),
             text: TextSection::default(),
+            images: ImagesSection::default(),
         }
     }
 }
@@ -400,6 +444,7 @@ impl Config {
                 .parse::<lachan_upstream::UpstreamSpec>()
                 .with_context(|| format!("[dns] upstreams: '{upstream}'"))?;
         }
+        self.images.check()?;
         self.text.check()
     }
 }
@@ -517,6 +562,35 @@ mod tests {
                 "[text.thresholds.scam]\nreview = 0.5\nblok = 0.9",
                 "unknown field `blok`",
             ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{text}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn the_images_section_sets_the_upload_limits() {
+        let c = Config::builtin();
+        assert_eq!(c.images.options(), lachan_server::ImageOptions::default());
+        let c =
+            Config::parse("[images]\nmax_body_bytes = 5000000\nmax_pixels = 24000000\n").unwrap();
+        assert_eq!(
+            c.images.options(),
+            lachan_server::ImageOptions {
+                max_body_bytes: 5_000_000,
+                max_pixels: 24_000_000
+            }
+        );
+        for (text, says) in [
+            (
+                "[images]\nmax_body_bytes = 10",
+                "max_body_bytes must be at least 1024",
+            ),
+            (
+                "[images]\nmax_pixels = 0",
+                "max_pixels must be at least 4096",
+            ),
+            ("[images]\nmax_bytes = 10", "unknown field `max_bytes`"),
         ] {
             let err = Config::parse(text).unwrap_err();
             assert!(format!("{err:#}").contains(says), "{text}: {err:#}");

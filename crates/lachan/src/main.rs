@@ -1,7 +1,7 @@
 //! `lachan`: online child protection for Vietnam. One binary runs the filtering DNS gateway
 //! and its console, and offers the commands to inspect them.
 
-use lachan::{app, check, querylog, serve, text};
+use lachan::{app, check, image, photo, querylog, serve, text};
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -42,6 +42,17 @@ enum Command {
         #[command(subcommand)]
         what: EvalWhat,
     },
+    /// Image safety: PDQ hashes of files, hash banks of known abuse imagery, matching.
+    Image {
+        #[command(subcommand)]
+        what: ImageWhat,
+    },
+    /// Photo privacy: what a photo's metadata reveals (GPS position, time, camera, names) and
+    /// a copy without it.
+    Photo {
+        #[command(subcommand)]
+        what: PhotoWhat,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -77,11 +88,110 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum ImageWhat {
+    /// The PDQ hash, quality (below 50: not matchable) and the hashes of the eight rotations
+    /// and flips of each image file.
+    Hash {
+        /// JPEG, PNG, WebP, GIF or BMP files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per file per line: path, pdq, quality, matchable, transforms (or
+        /// path and error).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Match image files against the hash banks: the matches (bank, category, distance,
+    /// transform, label) and the action, as POST /api/v1/images/check decides them.
+    Match {
+        /// JPEG, PNG, WebP, GIF or BMP files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only this bank (repeatable); every bank when absent.
+        #[arg(long = "bank")]
+        banks: Vec<String>,
+        /// One JSON object per file per line (or path and error).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the hash banks.
+    Bank {
+        #[command(subcommand)]
+        what: BankWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum PhotoWhat {
+    /// What each photo reveals: GPS position (with its precision), capture time, camera and
+    /// serial numbers, names, places, embedded thumbnail, metadata blocks.
+    Check {
+        /// JPEG, PNG, WebP or HEIC files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per file per line (the report's fields and path, or path and error).
+        #[arg(long)]
+        json: bool,
+        /// The language of the plain output.
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: photo::Lang,
+    },
+    /// Write a copy of a photo without its metadata (JPEG, PNG, WebP): the picture data is
+    /// copied unchanged; only the orientation and the colour profile are kept.
+    Strip {
+        /// The photo.
+        file: PathBuf,
+        /// Where to write the cleaned copy.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Allow the output to be the input file itself (the original is replaced).
+        #[arg(long)]
+        force: bool,
+        /// The language of the summary.
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: photo::Lang,
+    },
+}
+
+#[derive(Subcommand)]
+enum BankWhat {
+    /// Add the hashes of a file to a bank (made if needed). Hashes already in the bank are
+    /// skipped; bad lines are named and skipped; a running server uses the bank from its next
+    /// image check.
+    Import {
+        /// The bank's name (letters, digits, '.', '_', '-'), e.g. ncmec-2026-11.
+        name: String,
+        /// What the bank lists: sexual_minors (blocked and reported to the hotline), ncii or
+        /// terror (blocked), custom (sent for review).
+        #[arg(long)]
+        category: lachan_store::BankCategory,
+        /// The file: one hex PDQ hash per line, or CSV (hash, then label columns).
+        file: PathBuf,
+        /// The file's layout.
+        #[arg(long, value_enum, default_value = "hex")]
+        format: image::BankFormat,
+        /// Where the hashes came from (default: the file's path).
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// List the banks with their category and number of hashes.
+    List {
+        /// One JSON object per bank per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a bank and its hashes.
+    Remove {
+        /// The bank's name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenWhat {
     /// Create a token for the JSON API (`Authorization: Bearer TOKEN`); it is shown once.
     Create {
         /// admin (everything), guardian (one household's profiles and devices) or platform
-        /// (software of a game, chat or school app: the text-safety API only).
+        /// (software of a game, chat or school app: the text- and image-safety API only).
         #[arg(long)]
         role: lachan_store::Role,
         /// What the token is for, e.g. "school-app".
@@ -178,6 +288,21 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Eval {
             what: EvalWhat::Conversations { file, json },
         } => return text::eval_conversations(&file, json),
+        Command::Image {
+            what: ImageWhat::Hash { files, json },
+        } => return image::hash(&files, json),
+        Command::Photo {
+            what: PhotoWhat::Check { files, json, lang },
+        } => return photo::check(&files, json, lang),
+        Command::Photo {
+            what:
+                PhotoWhat::Strip {
+                    file,
+                    output,
+                    force,
+                    lang,
+                },
+        } => return photo::strip(&file, &output, force, lang),
         _ => {}
     }
     let setup = app::Setup::load(cli.config, cli.data_dir)?;
@@ -192,8 +317,36 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => check::domain(setup, &name, client, &qtype, json).await,
-        // The text commands were answered above: they need no configuration or data.
-        Command::Check { .. } | Command::Eval { .. } => Ok(()),
+        // The text commands, image hashing and the photo commands were answered above: they
+        // need no configuration or data.
+        Command::Check { .. }
+        | Command::Eval { .. }
+        | Command::Photo { .. }
+        | Command::Image {
+            what: ImageWhat::Hash { .. },
+        } => Ok(()),
+        Command::Image {
+            what: ImageWhat::Match { files, banks, json },
+        } => {
+            let store = setup.open_store().await?;
+            image::match_files(&store, &files, &banks, json).await
+        }
+        Command::Image {
+            what: ImageWhat::Bank { what },
+        } => {
+            let store = setup.open_store().await?;
+            match what {
+                BankWhat::Import {
+                    name,
+                    category,
+                    file,
+                    format,
+                    source,
+                } => image::bank_import(&store, &name, category, &file, format, source).await,
+                BankWhat::List { json } => image::bank_list(&store, json).await,
+                BankWhat::Remove { name } => image::bank_remove(&store, &name).await,
+            }
+        }
         Command::Services { group, json } => services(group, json),
         Command::Token {
             what:

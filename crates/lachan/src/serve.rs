@@ -1,6 +1,7 @@
 //! `lachan serve`: the resolver with its query log, list refreshes, reloads and graceful
 //! shutdown; the console and API, with the text-safety API's conversations pruned once they
-//! expire (by the same clock the API reads).
+//! expire (by the same clock the API reads) and the image hash banks loaded at start (and again
+//! by the API whenever an import or removal changed them).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -141,7 +142,8 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
         store.clone(),
         shared_setup.clone(),
     ));
-    let console = start_http(&setup, &store, &filter, gateway, &shutdown, &mut tasks).await?;
+    let web = start_http(&setup, &store, &filter, gateway, &shutdown, &mut tasks).await?;
+    let console = web.as_ref().map(|(addr, _)| *addr);
     print_banner(
         &setup,
         &addrs,
@@ -150,6 +152,9 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
         filter.rule_count(),
         started.elapsed(),
     );
+    if let Some((_, images)) = &web {
+        println!("{images}");
+    }
     if let Some(note) = admin_note {
         println!("{note}");
     }
@@ -348,7 +353,8 @@ fn block_reason(filter: &Filter, host: &str, client: std::net::IpAddr) -> Option
     }
 }
 
-/// Starts the console, API and block page when `[http]` is enabled; returns its address.
+/// Starts the console, API and block page when `[http]` is enabled, with the image hash banks
+/// loaded; returns its address and a banner line on the banks.
 async fn start_http(
     setup: &Setup,
     store: &Store,
@@ -356,7 +362,7 @@ async fn start_http(
     gateway: Arc<LiveGateway>,
     shutdown: &CancellationToken,
     tasks: &mut tokio::task::JoinSet<()>,
-) -> Result<Option<std::net::SocketAddr>> {
+) -> Result<Option<(std::net::SocketAddr, String)>> {
     let http = &setup.config.http;
     if !http.enabled {
         return Ok(None);
@@ -386,7 +392,17 @@ async fn start_http(
     )
     .with_explainer(explain)
     .with_gateway(gateway)
-    .with_text(setup.config.text.options());
+    .with_text(setup.config.text.options())
+    .with_images(setup.config.images.options());
+    let banks = state
+        .load_image_banks()
+        .await
+        .context("loading the image hash banks")?;
+    let images = format!(
+        "  Images: {} hashes in {} banks (POST /api/v1/images/check; lachan image bank list)",
+        banks.len(),
+        banks.banks().len()
+    );
     let router = lachan_server::router(state);
     let shutdown = shutdown.clone();
     tasks.spawn(async move {
@@ -394,7 +410,7 @@ async fn start_http(
             tracing::error!("the console stopped: {err}");
         }
     });
-    Ok(Some(addr))
+    Ok(Some((addr, images)))
 }
 
 /// Re-syncs the file into the store, downloads lists (all of them after SIGHUP, the due ones

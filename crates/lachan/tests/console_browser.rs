@@ -4,8 +4,9 @@
 //! The story of issue 3: the first administrator is created, a guardian account is made and
 //! signs in, creates a profile for a child, assigns the child's device, sets a one-minute
 //! game budget; the device's DNS answer for a game changes from allowed to blocked once the
-//! minute is used, and back to allowed when the guardian grants extra time. Every page is
-//! photographed at laptop and phone widths (target/console-screenshots/).
+//! minute is used, and back to allowed when the guardian grants extra time. The guardian also
+//! checks a phone photo on "Ảnh an toàn", sees its GPS position and downloads the cleaned
+//! copy. Every page is photographed at laptop and phone widths (target/console-screenshots/).
 
 mod support;
 
@@ -41,7 +42,8 @@ impl Drop for Driver {
     }
 }
 
-async fn browser(driver: &Driver) -> Client {
+/// A browser session saving downloads into `downloads`.
+async fn browser(driver: &Driver, downloads: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -49,7 +51,10 @@ async fn browser(driver: &Driver) -> Client {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--no-first-run", "--window-size=1280,800", "--lang=vi"
-        ]}),
+        ], "prefs": {
+            "download.default_directory": downloads.to_str().unwrap(),
+            "download.prompt_for_download": false
+        }}),
     );
     let url = format!("http://127.0.0.1:{}", driver.1);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -178,7 +183,8 @@ async fn a_guardian_sets_a_game_budget_and_dns_follows_it() {
     let (dns, web) = (system.dns, system.web.clone());
 
     let driver = Driver::start();
-    let c = browser(&driver).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let c = browser(&driver, downloads.path()).await;
 
     // First start: every page leads to the creation of the administrator.
     c.goto(&web).await.unwrap();
@@ -277,6 +283,49 @@ async fn a_guardian_sets_a_game_budget_and_dns_follows_it() {
         assert!(!text(&c).await.is_empty(), "{path}");
         photograph(&c, name).await;
     }
+    // "Ảnh an toàn": a phone photo reveals where it was taken; the cleaned copy does not.
+    // WebDriver wants a canonical path for a file upload.
+    let photo = std::fs::canonicalize(support::shared(
+        "pdq/images/reg-test-input/exif-rotn/exif-rotn-6.jpg",
+    ))
+    .unwrap();
+    c.goto(&format!("{web}/photo?lang=vi")).await.unwrap();
+    c.find(Locator::Css("#photo-file"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&c, "form[action='/photo']").await;
+    let report = text(&c).await;
+    assert!(
+        report.contains("Vị trí GPS") && report.contains("38.97794, -77.02320 (chính xác ~1 m)"),
+        "{report}"
+    );
+    assert!(report.contains("đủ 7 tuổi"), "the consent note: {report}");
+    photograph(&c, "15-photo-report").await;
+    c.find(Locator::Css("#photo-download"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = downloads.path().join("exif-rotn-6-clean.jpg");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !saved.exists() {
+        assert!(Instant::now() < deadline, "the cleaned copy is downloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let original = std::fs::read(&photo).unwrap();
+    let expected = lachan_image::privacy::strip(&original).unwrap();
+    let cleaned = std::fs::read(&saved).unwrap();
+    assert!(cleaned == expected, "the download is the cleaned copy");
+    assert!(
+        lachan_image::privacy::inspect(&cleaned)
+            .unwrap()
+            .reveals_nothing()
+    );
+
     c.goto(&format!("{web}/activity?profile=an")).await.unwrap();
     assert!(
         c.find(Locator::Css("svg")).await.is_ok(),

@@ -20,9 +20,9 @@ pub(crate) enum Access {
     /// People: a signed-in user (session cookie) or a token of a person's role (admin,
     /// guardian). Platform tokens are refused (403).
     People,
-    /// The text-safety API: platform tokens, and administrators (to try it). Guardians are
-    /// refused (403).
-    Text,
+    /// The content-safety API (text and images): platform tokens, and administrators (to try
+    /// it). Guardians are refused (403).
+    Platform,
 }
 
 impl Access {
@@ -33,7 +33,7 @@ impl Access {
         match self {
             Access::Public => None,
             Access::People => Some("people"),
-            Access::Text => Some("text"),
+            Access::Platform => Some("platform"),
         }
     }
 
@@ -42,7 +42,7 @@ impl Access {
         match self {
             Access::Public => true,
             Access::People => role.is_person(),
-            Access::Text => match role {
+            Access::Platform => match role {
                 Role::Admin | Role::Platform => true,
                 Role::Guardian => false,
             },
@@ -52,11 +52,11 @@ impl Access {
     /// The 403 answer for a principal of `role` that this level does not let through.
     pub(crate) fn denied(self, role: Role) -> ApiError {
         match self {
-            Access::Text => ApiError::new(
+            Access::Platform => ApiError::new(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "the text-safety API is for platforms and administrators; a {role} account \
-                     or token cannot use it"
+                    "the content-safety API (text and images) is for platforms and \
+                     administrators; a {role} account or token cannot use it"
                 ),
                 "ask an administrator for a platform token (lachan token create --role platform \
                  --name NAME, or the console's API tokens page)",
@@ -64,9 +64,9 @@ impl Access {
             Access::Public | Access::People => ApiError::new(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "a {role} token can use the text-safety endpoints only: POST \
-                     /api/v1/text/check, POST /api/v1/conversations/{{id}}/messages and DELETE \
-                     /api/v1/conversations/{{id}}"
+                    "a {role} token can use the content-safety endpoints only: POST \
+                     /api/v1/text/check, POST /api/v1/conversations/{{id}}/messages, DELETE \
+                     /api/v1/conversations/{{id}} and POST /api/v1/images/check"
                 ),
                 "use an administrator's or guardian's account or token for this endpoint",
             ),
@@ -119,8 +119,8 @@ mod tests {
         assert!(Access::People.allows(Role::Admin));
         assert!(Access::People.allows(Role::Guardian));
         assert!(!Access::People.allows(Role::Platform));
-        assert!(Access::Text.allows(Role::Admin));
-        assert!(Access::Text.allows(Role::Platform));
-        assert!(!Access::Text.allows(Role::Guardian));
+        assert!(Access::Platform.allows(Role::Admin));
+        assert!(Access::Platform.allows(Role::Platform));
+        assert!(!Access::Platform.allows(Role::Guardian));
     }
 }

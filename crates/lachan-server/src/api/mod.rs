@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`: the endpoint table with each endpoint's [`Access`], its
-//! handlers (one module per area, each calling [`crate::ops`] or, for the text-safety API,
-//! [`crate::text`]) and the OpenAPI document.
+//! handlers (one module per area, each calling [`crate::ops`] or, for the content-safety API,
+//! [`crate::text`] and [`crate::images`]) and the OpenAPI document.
 
 mod access;
 mod accounts;
@@ -8,6 +8,7 @@ mod activity;
 mod body;
 mod caller;
 mod devices;
+mod images;
 mod profiles;
 mod text;
 
@@ -44,18 +45,37 @@ pub(crate) struct Endpoint {
     pub(crate) method: &'static str,
     /// Who may call it.
     pub(crate) access: Access,
+    /// How large its request body may be.
+    pub(crate) body: BodyLimit,
     /// What answers it (a method router with this one method).
     pub(crate) handler: MethodRouter<AppState>,
 }
 
+/// How large an endpoint's request body may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLimit {
+    /// A JSON request: [`crate::MAX_BODY_BYTES`].
+    Json,
+    /// An image upload: the configured [`crate::ImageOptions::max_body_bytes`].
+    Upload,
+}
+
 /// One row of the endpoint table: `method "/path", access, handler`, with the path under
-/// `/api/v1` and the method named once, for both the router and the OpenAPI test.
+/// `/api/v1` and the method named once, for both the router and the OpenAPI test; a JSON body
+/// unless the row ends with `upload`.
 macro_rules! endpoint {
     ($method:ident $path:literal, $access:expr, $handler:expr) => {
+        endpoint!($method $path, $access, $handler, BodyLimit::Json)
+    };
+    ($method:ident $path:literal, $access:expr, $handler:expr, upload) => {
+        endpoint!($method $path, $access, $handler, BodyLimit::Upload)
+    };
+    ($method:ident $path:literal, $access:expr, $handler:expr, $body:expr) => {
         Endpoint {
             path: concat!("/api/v1", $path),
             method: stringify!($method),
             access: $access,
+            body: $body,
             handler: axum::routing::$method($handler),
         }
     };
@@ -63,7 +83,7 @@ macro_rules! endpoint {
 
 /// Every endpoint of the API.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    use Access::{People as P, Public, Text as T};
+    use Access::{People as P, Platform as T, Public};
     vec![
         endpoint!(get "/openapi.json", Public, openapi),
         endpoint!(get "/setup", Public, accounts::setup_status),
@@ -101,6 +121,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/text/check", T, text::check),
         endpoint!(post "/conversations/{id}/messages", T, text::push),
         endpoint!(delete "/conversations/{id}", T, text::forget),
+        endpoint!(post "/images/check", T, images::check, upload),
     ]
 }
 

@@ -24,6 +24,7 @@ mod form;
 mod i18n;
 mod missing;
 mod page;
+mod photo;
 mod profiles;
 mod services;
 mod text;
@@ -31,7 +32,7 @@ mod url;
 mod viewer;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::Response;
@@ -42,6 +43,7 @@ use self::i18n::{LANG_COOKIE, Lang};
 pub(crate) use self::missing::not_found;
 use self::page::FLASH_COOKIE;
 pub(crate) use self::page::Req;
+pub(crate) use self::photo::UPLOAD_PATHS;
 use crate::state::AppState;
 
 /// How long the language choice is remembered, in seconds (one year).
@@ -53,8 +55,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; scr
      base-uri 'none'";
 
 /// The console's routes. Pages check the session themselves (a visitor who is not signed in is
-/// sent to `/login`, or to `/setup` while no user exists).
-pub(crate) fn router() -> Router<AppState> {
+/// sent to `/login`, or to `/setup` while no user exists). The photo uploads
+/// ([`UPLOAD_PATHS`]) take bodies up to `upload_max` bytes.
+pub(crate) fn router(upload_max: usize) -> Router<AppState> {
+    let upload = DefaultBodyLimit::max(upload_max);
     Router::new()
         .route("/", get(dashboard::dashboard))
         .route("/setup", get(account::setup_form).post(account::setup))
@@ -79,6 +83,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/alerts", get(alerts::list))
         .route("/alerts/read", post(alerts::mark_read))
         .route("/services", get(services::list))
+        .route(
+            photo::CHECK_PATH,
+            get(photo::form).post(photo::check).layer(upload),
+        )
+        .route(photo::CLEAN_PATH, post(photo::clean).layer(upload))
         .route("/tokens", get(admin::tokens).post(admin::create_token))
         .route("/tokens/revoke", post(admin::revoke_token))
         .route("/users", get(admin::users).post(admin::create_user))

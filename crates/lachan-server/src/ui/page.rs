@@ -34,6 +34,8 @@ pub(crate) enum Nav {
     Alerts,
     /// The catalogue of services.
     Services,
+    /// Photo privacy.
+    Photo,
     /// API tokens.
     Tokens,
     /// Users (administrators).
@@ -45,12 +47,13 @@ pub(crate) enum Nav {
 }
 
 impl Nav {
-    const ITEMS: [(Nav, &'static str, &'static str, bool); 8] = [
+    const ITEMS: [(Nav, &'static str, &'static str, bool); 9] = [
         (Nav::Home, "/", "nav-home", false),
         (Nav::Activity, "/activity", "nav-activity", false),
         (Nav::Devices, "/devices", "nav-devices", false),
         (Nav::Alerts, "/alerts", "nav-alerts", false),
         (Nav::Services, "/services", "nav-services", false),
+        (Nav::Photo, "/photo", "nav-photo", false),
         (Nav::Tokens, "/tokens", "nav-tokens", false),
         (Nav::Users, "/users", "nav-users", true),
         (Nav::Audit, "/audit", "nav-audit", true),

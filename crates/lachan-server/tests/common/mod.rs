@@ -14,8 +14,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use lachan_policy::{ExtraTime, Profile, ServiceCatalog};
 use lachan_server::{
-    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, LiveProfile, TextOptions, hash_password,
-    router, serve,
+    AppState, BoxFuture, DEFAULT_CONSOLE_HOSTS, Gateway, ImageOptions, LiveProfile, TextOptions,
+    hash_password, router, serve,
 };
 use lachan_store::{ClientRecord, ORIGIN_CONSOLE, Role, Store};
 use serde_json::Value;
@@ -182,10 +182,26 @@ impl Server {
     /// A server over a fresh in-memory store, with `gateway` if given and the text-safety API
     /// under `text`.
     pub async fn start_with_text(gateway: Option<Arc<dyn Gateway>>, text: TextOptions) -> Server {
+        Server::start_configured(gateway, text, ImageOptions::default()).await
+    }
+
+    /// A server over a fresh in-memory store, with the image-safety API under `images`.
+    pub async fn start_with_images(images: ImageOptions) -> Server {
+        Server::start_configured(None, TextOptions::default(), images).await
+    }
+
+    /// A server over a fresh in-memory store, with `gateway` if given and the content-safety
+    /// API under `text` and `images`.
+    async fn start_configured(
+        gateway: Option<Arc<dyn Gateway>>,
+        text: TextOptions,
+        images: ImageOptions,
+    ) -> Server {
         let store = Store::open_in_memory().await.unwrap();
         let hosts = DEFAULT_CONSOLE_HOSTS.iter().map(|h| h.to_string());
-        let mut state =
-            AppState::new(store.clone(), ServiceCatalog::builtin(), hosts).with_text(text);
+        let mut state = AppState::new(store.clone(), ServiceCatalog::builtin(), hosts)
+            .with_text(text)
+            .with_images(images);
         if let Some(gateway) = gateway {
             state = state.with_gateway(gateway);
         }
