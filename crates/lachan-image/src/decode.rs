@@ -11,14 +11,20 @@
 //!    A JPEG must also reach its end-of-image marker (the JPEG decoder would otherwise fill a
 //!    cut-off file with grey and hash a different picture) and a WebP file must be as long as
 //!    its RIFF header says.
+//!    Frames are held to the same limits, read from their own headers before decoding (the
+//!    decoders size their buffers from those, not from the canvas): a WebP frame (VP8, VP8L or
+//!    animation frame) larger than its canvas is refused as damaged, and a GIF's first frame,
+//!    which may be larger than its logical screen, must be within the limits itself.
 //! 4. Decode the first frame only. Animated GIF, PNG (APNG) and WebP files are hashed on their
 //!    first frame, as python-threatexchange does (Pillow opens the first frame); later frames are
 //!    not looked at.
 //! 5. Apply the EXIF orientation (JPEG, PNG, WebP), so the pixels are hashed upright as a viewer
 //!    shows them. The pixels stay as stored; [`DecodedImage::pixels`] reads them turned, which
 //!    gives the same hash as a turned copy without the cost of one. An unreadable EXIF block
-//!    counts as "no orientation", not as an error. Tools that ignore EXIF (the reference's,
-//!    python-threatexchange) hash the stored pixels: see [`DecodedImage::stored_transform`].
+//!    counts as "no orientation", not as an error; so does a WebP EXIF chunk stating more bytes
+//!    than the file has left, which is not read at all (the decoder would allocate its length).
+//!    Tools that ignore EXIF (the reference's, python-threatexchange) hash the stored pixels:
+//!    see [`DecodedImage::stored_transform`].
 //! 6. Convert to 8-bit: 16-bit channels are scaled (v/257, rounded). Alpha is kept in the buffer
 //!    but ignored by the hash, as the reference's callers drop it.
 //! 7. Optionally shrink (see [`DecodeLimits::shrink_to`]); never enlarge.
@@ -175,13 +181,18 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage, Image
         .map_err(|e| map_error(e, &name, None, limits))?;
     let (width, height) = decoder.dimensions();
     check_header(width, height, decoder.total_bytes(), limits)?;
+    let exif_readable = check_frames(format, bytes, (width, height), limits)?;
     crate_limits.max_image_width = Some(limits.max_width);
     crate_limits.max_image_height = Some(limits.max_height);
     let dims = Some((width, height));
     decoder
         .set_limits(crate_limits)
         .map_err(|e| map_error(e, &name, dims, limits))?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let orientation = if exif_readable {
+        decoder.orientation().unwrap_or(Orientation::NoTransforms)
+    } else {
+        Orientation::NoTransforms
+    };
 
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, &name, dims, limits))?;
@@ -269,6 +280,40 @@ fn check_header(
         });
     }
     Ok(())
+}
+
+/// Refuses frames whose own headers claim more than the canvas (WebP) or the limits (GIF's
+/// first frame) allow; see [`crate::frames`]. Returns whether the EXIF block may be read.
+fn check_frames(
+    format: ImageFormat,
+    bytes: &[u8],
+    canvas: (u32, u32),
+    limits: &DecodeLimits,
+) -> Result<bool, ImageError> {
+    match format {
+        ImageFormat::WebP => {
+            let found = crate::frames::webp_chunks(bytes, canvas);
+            match found.frame_over_canvas {
+                Some(detail) => Err(ImageError::Corrupt {
+                    format: format_name(format),
+                    detail,
+                }),
+                None => Ok(!found.exif_past_end),
+            }
+        }
+        ImageFormat::Gif => {
+            // An empty frame allocates nothing; the decoder shows the screen blank, as before.
+            let first = crate::frames::gif_first_frame(bytes).filter(|&(w, h)| w > 0 && h > 0);
+            if let Some((width, height)) = first {
+                // The `image` crate decodes a frame that differs from the screen into an RGBA
+                // buffer of its own size before copying the visible part.
+                let rgba = u64::from(width) * u64::from(height) * 4;
+                check_header(width, height, rgba, limits)?;
+            }
+            Ok(true)
+        }
+        _ => Ok(true),
+    }
 }
 
 /// Keeps 8-bit layouts as they are; converts 16-bit and float images to 8-bit.

@@ -31,6 +31,7 @@
 mod complete;
 pub mod decode;
 mod error;
+mod frames;
 pub mod index;
 pub mod pdq;
 pub mod privacy;
