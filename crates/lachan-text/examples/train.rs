@@ -26,7 +26,7 @@ use lachan_text::normalize::{Normalized, strip_diacritics};
 /// Hash space: large, so that few features share a slot; only `KEEP` weights per head are stored.
 const BITS: u8 = 22;
 /// Weights kept per head (5 bytes each in the file).
-const KEEP: usize = 90_000;
+const KEEP: usize = 50_000;
 /// Features seen in fewer training texts are not learned (they would only memorise).
 const MIN_COUNT: u32 = 2;
 const EPOCHS: usize = 4;

@@ -5,13 +5,14 @@
 //! when any category reaches review):
 //! - dev messages, the 11 labelled categories: precision 1.000, recall 1.000, F1 1.000, FPR 0.000
 //!   (rustrict: 0.648 / 0.292 / 0.402 / 0.237). The lexicons were written with the dev set in
-//!   view, so these are optimistic; typed without diacritics: F1 0.987, FPR 0.013.
-//! - dev messages, all categories (profanity and personal_info included): F1 0.992, FPR 0.025.
-//! - messages of the 60 benign dev conversations (parents, teachers, classmates, gamers): 9 of
-//!   517 flagged (1.7 %).
-//! - ViHOS dev: precision 0.976, recall 0.670, F1 0.795, FPR on clean comments 0.016;
-//!   ViHOS test: 0.960 / 0.678 / 0.795 / 0.026; ViHOS dev typed without diacritics: F1 0.744,
-//!   FPR 0.047.
+//!   view, so these are optimistic; typed without diacritics: F1 1.000, FPR 0.000.
+//! - dev messages, all categories (profanity and personal_info included): F1 0.992, FPR 0.025
+//!   (typed without diacritics: the same).
+//! - messages of the 60 benign dev conversations (parents, teachers, classmates, gamers): 5 of
+//!   517 flagged (1.0 %).
+//! - ViHOS dev: precision 0.979, recall 0.696, F1 0.814, FPR on clean comments 0.014;
+//!   ViHOS test: 0.966 / 0.697 / 0.810 / 0.023; ViHOS dev typed without diacritics: F1 0.753,
+//!   FPR 0.026.
 //!
 //! The assertions keep a margin of a few points under (or over) these figures.
 
@@ -97,13 +98,13 @@ fn dev_counts(transform: impl Fn(&str) -> String) -> (MessageCounts, Counts) {
     (labelled, all)
 }
 
-fn vihos(split: &str) -> Counts {
+fn vihos(split: &str, transform: impl Fn(&str) -> String) -> Counts {
     let mut counts = Counts::default();
     let mut reader = csv::Reader::from_path(format!("{DATA}/vihos/{split}.csv")).expect("ViHOS");
     for r in reader.records() {
         let r = r.expect("CSV row");
         let offensive = r[2].trim() != "[]";
-        counts.add(offensive, !flagged(&r[1]).is_empty());
+        counts.add(offensive, !flagged(&transform(&r[1])).is_empty());
     }
     counts
 }
@@ -150,7 +151,7 @@ fn dev_messages_robust_to_typing() {
 
 #[test]
 fn vihos_dev_offensive_and_clean() {
-    let c = vihos("dev");
+    let c = vihos("dev", str::to_owned);
     assert_eq!(c.tp + c.fp + c.fn_ + c.tn, 1106);
     assert!(c.f1() >= 0.76, "F1 {}", c.f1());
     assert!(c.precision() >= 0.94, "precision {}", c.precision());
@@ -159,11 +160,18 @@ fn vihos_dev_offensive_and_clean() {
         "false-positive rate on clean comments {}",
         c.fpr()
     );
+    let plain = vihos("dev", strip_diacritics);
+    assert!(plain.f1() >= 0.72, "without diacritics: F1 {}", plain.f1());
+    assert!(
+        plain.fpr() <= 0.04,
+        "without diacritics: false-positive rate {}",
+        plain.fpr()
+    );
 }
 
 #[test]
 fn vihos_test_offensive_and_clean() {
-    let c = vihos("test");
+    let c = vihos("test", str::to_owned);
     assert!(c.f1() >= 0.76, "F1 {}", c.f1());
     assert!(
         c.fpr() <= 0.05,
@@ -279,6 +287,101 @@ fn harmful_words_are_flagged_with_and_without_diacritics() {
 }
 
 #[test]
+fn everyday_words_score_nothing() {
+    // Settings and ordinary words ("tối nay", "after school", "thẻ cào") only strengthen a harm
+    // other evidence shows.
+    for text in [
+        "Tối nay",
+        "tối nay ăn gì",
+        "mai 6h30 gặp ở cổng trg nha, đi chung xe bus",
+        "Chị gái tặng mình thẻ cào 50k để nạp điện thoại gọi cho bà ngoại",
+        "see you after school tomorrow",
+        "inbox mình nhé",
+        "Me oi, chu nhat sinh nhat bo, minh lam banh bat ngo nhe, dung noi voi bo",
+    ] {
+        let v = check(text);
+        let lexicon: Vec<_> = v
+            .categories
+            .iter()
+            .filter(|c| c.evidence.iter().any(|e| !e.rule.starts_with("model:")))
+            .collect();
+        assert!(lexicon.is_empty(), "{text:?} → {v:?}");
+        assert_eq!(v.action, Action::Allow, "{text:?}");
+    }
+    // The same words next to a threat count.
+    assert!(flagged("tối nay tao mang dao chém thằng đó").contains(&Category::Violence));
+}
+
+#[test]
+fn vietnamese_hate_against_regions_peoples_and_lgbt() {
+    for text in [
+        "bọn bắc kỳ",
+        "lũ nam kỳ ngu",
+        "bon bac ky",
+        "thằng tàu",
+        "bọn trung cẩu",
+        "đồ bê đê",
+        "3 que",
+        "parky",
+        "dân thanh hóa toàn đi ăn trộm chó",
+    ] {
+        assert!(
+            flagged(text).contains(&Category::Hate),
+            "{text:?} → {:?}",
+            check(text)
+        );
+    }
+    for text in [
+        "nam kỳ khởi nghĩa",
+        "con tàu đẹp quá",
+        "bọn con gái lớp mình đi chơi",
+        "người miền bắc và người miền nam",
+    ] {
+        assert!(
+            !flagged(text).contains(&Category::Hate),
+            "{text:?} → {:?}",
+            check(text)
+        );
+    }
+}
+
+#[test]
+fn typed_without_diacritics() {
+    // Accent-sensitive slang counts when other drug words are there ("ke" next to "bong cuoi").
+    let v = check("Di canh dem nay khong, co bong cuoi voi ke, gop 200k mot nguoi");
+    assert!(
+        Policy::default().action(Category::Drugs, v.score(Category::Drugs)) >= Action::Review,
+        "{v:?}"
+    );
+    // … and not alone.
+    assert!(!flagged("co ke nao biet khong").contains(&Category::Drugs));
+    // English words that are also bare Vietnamese ("bat" is "bất") count in English text only.
+    assert!(!flagged("lam banh bat ngo nhe").contains(&Category::Violence));
+    assert!(flagged("bring a bat tomorrow, we gonna beat him up").contains(&Category::Violence));
+}
+
+#[test]
+fn letters_spaced_apart() {
+    for (text, category) in [
+        ("S à m l ồ n", Category::Profanity),
+        ("Lợi cái đầu b u ồ i j hả", Category::Profanity),
+        ("M À Y  N G U  V L", Category::Profanity),
+        ("co b o n g c u o i vs ke", Category::Drugs),
+        ("Ban c l i p n o n g nu sinh lop 9", Category::SexualMinors),
+        (
+            "t c h á n s ố n g r, ko ai h i ể u t cả",
+            Category::SelfHarm,
+        ),
+    ] {
+        assert!(
+            flagged(text).contains(&category),
+            "{text:?} → {:?}",
+            check(text)
+        );
+    }
+}
+
+#[test]
 fn context_rules_negation_news_and_jokes() {
     assert!(flagged("mình muốn chết").contains(&Category::SelfHarm));
     assert!(!flagged("mình không muốn chết đâu, chỉ mệt thôi").contains(&Category::SelfHarm));
@@ -286,6 +389,9 @@ fn context_rules_negation_news_and_jokes() {
     assert!(flagged("Tin tức: công an triệt phá đường dây cá độ bóng đá").is_empty());
     assert!(flagged("cười muốn chết với clip này").is_empty());
     assert!(flagged("chơi game giết thời gian").is_empty());
+    // A negator that ends a clause is a question: "đi không? có bóng cười".
+    assert!(flagged("Đi cảnh đêm nay không? Có bóng cười với ke").contains(&Category::Drugs));
+    assert!(flagged("không có ma túy đâu").is_empty());
     // "không thì" is "otherwise", not a negation.
     assert!(
         flagged("chuyển 1 triệu vào tài khoản này, không thì tao tung ảnh lên mạng")

@@ -1,19 +1,24 @@
-//! Lexicon files (TOML) compiled into two multi-pattern automata: one over the `folded` view, one
-//! over the `accented` view of a [`Normalized`] text.
+//! Lexicon files (TOML) compiled into two multi-pattern automata over words ([`Phrases`]): one
+//! over the `folded` view, one over the `accented` view of a [`Normalized`] text.
 //!
 //! A lexicon file names a category and lists *cues*: terms with a weight. Cues with the same name
-//! in several files (one per language) are one cue. *Combos* add weight when all their cues are
+//! in several files (one per language) are one cue. Vietnamese terms of several words also match
+//! written as one word ("bongcuoi", "#matuy"). A cue field `negatable = false` keeps a
+//! negator from cancelling it; `alone = false` marks a cue of ordinary words or settings ("tối
+//! nay", "after school", "inbox", "thẻ cào") that only adds to a category other evidence already
+//! scores, so that everyday text scores nothing. *Combos* add weight when all their cues are
 //! present (optionally within a few words of each other). The contexts file holds negation,
 //! discounting contexts (news, teaching, prevention …) and safe phrases.
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use lachan_policy::Category;
 use serde::Deserialize;
 
 use super::patterns::Pattern;
-use crate::normalize::Normalized;
+use super::phrases::{Phrases, Separators};
+use crate::normalize::hash::FastMap;
+use crate::normalize::{Normalized, is_syllable};
 
 /// A lexicon, contexts file or model that could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +41,11 @@ pub enum LexiconError {
         /// What was wrong and what to do.
         message: String,
     },
-    /// The automaton could not be built.
-    #[error("building the lexicon automaton failed: {0}")]
-    Automaton(String),
+    /// A term cannot be matched at word boundaries (or the lexicon is too large).
+    #[error(
+        "term {0:?} must start and end with a letter or digit (remove the punctuation around it), and the lexicon must hold fewer than 16 million words"
+    )]
+    Term(String),
 }
 
 /// The language of a lexicon file: where its `terms` are matched.
@@ -77,6 +84,8 @@ struct CueSpec {
     pattern: Option<String>,
     #[serde(default = "yes")]
     negatable: bool,
+    #[serde(default = "yes")]
+    alone: bool,
 }
 
 fn yes() -> bool {
@@ -141,6 +150,13 @@ pub(crate) struct Cue {
     pub max: f32,
     /// Whether a negator just before a match cancels it.
     pub negatable: bool,
+    /// Whether the cue scores its category on its own; if not, it only adds to a category that
+    /// other evidence (another cue, a combo or the model) already scores: ordinary words and
+    /// settings ("tối nay", "after school", "inbox") strengthen a harm but do not show one.
+    pub alone: bool,
+    /// The supporting copy of a cue for the bare forms of its accent-sensitive terms: it adds
+    /// only to a category another lexicon cue scores.
+    pub bare: bool,
     /// A detector written in code, instead of or besides terms.
     pub pattern: Option<Pattern>,
 }
@@ -149,6 +165,8 @@ pub(crate) struct Cue {
 #[derive(Debug)]
 pub(crate) struct Combo {
     pub category: Category,
+    /// The first of `cues`, checked before the others.
+    pub first: usize,
     pub cues: Vec<usize>,
     pub weight: f32,
     /// Largest distance in words between the cues' matches, if limited.
@@ -171,24 +189,67 @@ pub(crate) enum Target {
     Cue(usize),
     /// A term of cue `.0` that counts only in a text typed with diacritics.
     CueWithDiacritics(usize),
+    /// An English term that could also be Vietnamese typed without diacritics ("bat" is "bất"
+    /// in "bat ngo"), for cue `.0`: it counts in a text that reads as English or has diacritics.
+    CueInEnglish(usize),
+    /// The bare form of such a term, for cue `.0` (a supporting copy of the cue), in a text typed
+    /// without any diacritic: "ke" may be "kẻ" or "kể", but next to "bong cuoi" it is ketamine.
+    CueWithoutDiacritics(usize),
     /// A term of context `.0`.
     Context(usize),
     /// A safe phrase.
     Safe,
 }
 
+/// What each pattern of an automaton stands for, in one list: pattern `p`'s targets are
+/// `list[starts[p]..starts[p + 1]]`.
+#[derive(Debug, Default)]
+pub(crate) struct Targets {
+    list: Vec<Target>,
+    starts: Vec<u32>,
+}
+
+impl Targets {
+    fn new(per_pattern: &[Vec<Target>]) -> Targets {
+        let mut t = Targets {
+            list: Vec::new(),
+            starts: vec![0],
+        };
+        for targets in per_pattern {
+            t.list.extend_from_slice(targets);
+            t.starts.push(t.list.len() as u32);
+        }
+        t
+    }
+
+    /// How many patterns.
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The targets of pattern `p` (none if out of range).
+    pub fn of(&self, p: usize) -> &[Target] {
+        match (self.starts.get(p), self.starts.get(p + 1)) {
+            (Some(&from), Some(&to)) => self.list.get(from as usize..to as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// The compiled lexicon.
 pub(crate) struct Lexicon {
     pub cues: Vec<Cue>,
     pub combos: Vec<Combo>,
+    /// Per cue: the combos (indices into `combos`, increasing) whose first cue it is.
+    pub combos_by_first: Vec<Vec<usize>>,
     pub contexts: Vec<Context>,
-    pub folded: AhoCorasick,
-    pub folded_targets: Vec<Vec<Target>>,
-    pub accented: AhoCorasick,
-    pub accented_targets: Vec<Vec<Target>>,
+    pub folded: Phrases,
+    pub folded_targets: Targets,
+    pub accented: Phrases,
+    pub accented_targets: Targets,
     pub negation_window: usize,
-    /// Negators, each as its words in the accented view ("don't" → ["don", "t"]).
-    pub negators: Vec<Vec<String>>,
+    /// Negators, each as its words in the accented view, by their first word.
+    pub negators: FastMap<String, Vec<Vec<String>>>,
     pub negation_exceptions: BTreeSet<String>,
 }
 
@@ -212,12 +273,10 @@ impl PatternSet {
         }
     }
 
-    fn build(self) -> Result<(AhoCorasick, Vec<Vec<Target>>), LexiconError> {
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&self.patterns)
-            .map_err(|e| LexiconError::Automaton(e.to_string()))?;
-        Ok((automaton, self.targets))
+    fn build(self) -> Result<(Phrases, Targets), LexiconError> {
+        let automaton =
+            Phrases::new(&self.patterns, Separators::Exact).map_err(|e| LexiconError::Term(e.0))?;
+        Ok((automaton, Targets::new(&self.targets)))
     }
 }
 
@@ -285,6 +344,13 @@ fn term_forms(file: &str, term: &str, accented: bool) -> Result<Vec<String>, Lex
     Ok(forms)
 }
 
+/// A Vietnamese term of several words written as one ("bong cuoi" → "bongcuoi"), as spaced
+/// letters joined back ("b o n g c u o i"), hashtags and user names show it; `None` for one
+/// word.
+fn glued(form: &str) -> Option<String> {
+    form.contains(' ').then(|| form.replace(' ', ""))
+}
+
 impl Lexicon {
     /// Compiles lexicon files (`(file name, TOML text)`) and the contexts file.
     pub fn compile(files: &[(&str, &str)], contexts: &str) -> Result<Lexicon, LexiconError> {
@@ -293,6 +359,8 @@ impl Lexicon {
         let mut folded = PatternSet::default();
         let mut accented = PatternSet::default();
         let mut combo_specs: Vec<(String, Category, ComboSpec)> = Vec::new();
+        // Per cue with accent-sensitive terms: the supporting copy their bare forms count for.
+        let mut bare_cues: HashMap<usize, usize> = HashMap::new();
 
         for &(file, text) in files {
             let spec: FileSpec = toml::from_str(text).map_err(|e| LexiconError::Parse {
@@ -334,12 +402,12 @@ impl Lexicon {
                 let id = match cue_index.get(&c.name) {
                     Some(&id) => {
                         let known = &mut cues[id];
-                        if known.weight != c.weight || known.max != max {
+                        if known.weight != c.weight || known.max != max || known.alone != c.alone {
                             return Err(LexiconError::Invalid {
                                 file: file.to_owned(),
                                 message: format!(
-                                    "cue {} is defined elsewhere with weight {} (max {}); use the same weight",
-                                    c.name, known.weight, known.max
+                                    "cue {} is defined elsewhere with weight {} (max {}, alone {}); use the same values",
+                                    c.name, known.weight, known.max, known.alone
                                 ),
                             });
                         }
@@ -356,6 +424,8 @@ impl Lexicon {
                             weight: c.weight,
                             max,
                             negatable: c.negatable,
+                            alone: c.alone,
+                            bare: false,
                             pattern,
                         });
                         cue_index.insert(c.name.clone(), cues.len() - 1);
@@ -375,12 +445,20 @@ impl Lexicon {
                     match spec.lang {
                         Lang::Vi => {
                             for form in term_forms(file, term, false)? {
+                                if let Some(glued) = glued(&form) {
+                                    folded.add(glued, Target::Cue(id));
+                                }
                                 folded.add(form, Target::Cue(id));
                             }
                         }
                         Lang::En => {
                             for form in term_forms(file, term, true)? {
-                                accented.add(form, Target::Cue(id));
+                                let target = if form.split(' ').all(is_syllable) {
+                                    Target::CueInEnglish(id)
+                                } else {
+                                    Target::Cue(id)
+                                };
+                                accented.add(form, target);
                             }
                         }
                     }
@@ -388,6 +466,25 @@ impl Lexicon {
                 for term in &c.accented {
                     for form in term_forms(file, term, true)? {
                         accented.add(form, Target::CueWithDiacritics(id));
+                    }
+                    if cues[id].category.is_some() {
+                        let bare = *bare_cues.entry(id).or_insert_with(|| {
+                            let c = &cues[id];
+                            cues.push(Cue {
+                                name: c.name.clone(),
+                                category: c.category,
+                                weight: c.weight,
+                                max: c.max,
+                                negatable: c.negatable,
+                                alone: false,
+                                bare: true,
+                                pattern: None,
+                            });
+                            cues.len() - 1
+                        });
+                        for form in term_forms(file, term, false)? {
+                            folded.add(form, Target::CueWithoutDiacritics(bare));
+                        }
                     }
                 }
             }
@@ -425,6 +522,7 @@ impl Lexicon {
             }
             combos.push(Combo {
                 category,
+                first: ids[0],
                 cues: ids,
                 weight: spec.weight,
                 within: spec.within,
@@ -472,13 +570,12 @@ impl Lexicon {
                 })
                 .unwrap_or_default()
         };
-        let negators: Vec<Vec<String>> = ctx
-            .negation
-            .words
-            .iter()
-            .map(words_of)
-            .filter(|w| !w.is_empty())
-            .collect();
+        let mut negators: FastMap<String, Vec<Vec<String>>> = FastMap::default();
+        for words in ctx.negation.words.iter().map(words_of) {
+            if let Some(first) = words.first() {
+                negators.entry(first.clone()).or_default().push(words);
+            }
+        }
         let negation_exceptions: BTreeSet<String> = ctx
             .negation
             .except_before
@@ -486,11 +583,16 @@ impl Lexicon {
             .flat_map(words_of)
             .collect();
 
+        let mut combos_by_first = vec![Vec::new(); cues.len()];
+        for (i, c) in combos.iter().enumerate() {
+            combos_by_first[c.first].push(i);
+        }
         let (folded, folded_targets) = folded.build()?;
         let (accented, accented_targets) = accented.build()?;
         Ok(Lexicon {
             cues,
             combos,
+            combos_by_first,
             contexts: context_list,
             folded,
             folded_targets,

@@ -6,7 +6,7 @@
 //! writes `data/model.bin`. File format (little-endian):
 //!
 //! ```text
-//! b"LCHM" | version u8 = 2 | bits u8 | heads u8 | 0u8
+//! b"LCHM" | version u8 = 3 | bits u8 | heads u8 | 0u8
 //! per head: name length u8 | name (UTF-8) | bias f32 | scale f32 | entries u32
 //!           then `entries` times: slot u32 (strictly increasing, < 2^bits) | weight i8
 //! ```
@@ -15,13 +15,18 @@
 
 use std::ops::Range;
 
+use std::hash::Hasher;
+
+use super::words::{Words, pack, split};
+use crate::normalize::hash::{FastHasher, hash_packed};
+
 /// The longest run of words the model looks at; later words are ignored.
 pub const MAX_WORDS: usize = 256;
 
 /// The file's magic bytes.
 const MAGIC: &[u8; 4] = b"LCHM";
-/// The file format version.
-const VERSION: u8 = 2;
+/// The file format version (3: features hashed per word, see [`features`]).
+const VERSION: u8 = 3;
 
 /// A model file that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +47,7 @@ pub struct Feature {
     pub words: Range<usize>,
 }
 
-/// The words of a folded text that the model reads: split on spaces, numbers kept as `#`.
+/// The words of a folded text that the model reads: split on spaces, at most [`MAX_WORDS`].
 pub fn words(folded: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
     let mut offset = 0;
     folded
@@ -56,101 +61,144 @@ pub fn words(folded: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
         .take(MAX_WORDS)
 }
 
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            h ^= 0x1f;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
+/// The kinds of features, mixed into their hashes: unigrams and bigrams of words read folded,
+/// and of words read with their marks.
+const UNIGRAM: u64 = 0x2d35_8dcc_aa6c_78a5;
+const BIGRAM: u64 = 0x8bb8_4b93_962e_acc9;
+const UNIGRAM_MARKED: u64 = 0x4b33_a62e_d433_d4a3;
+const BIGRAM_MARKED: u64 = 0x4d5a_2da5_1de1_aa47;
+
+/// The hash of a word as the model reads it.
+fn word_hash(bytes: &[u8]) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(bytes);
+    h.finish()
 }
 
-fn token(word: &str) -> &[u8] {
-    if word.bytes().all(|b| b.is_ascii_digit()) {
-        b"#"
-    } else {
-        word.as_bytes()
-    }
+/// Spreads every bit of `x` over the result (MurmurHash3's finaliser), so that the top bits make
+/// a good slot.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
+
+/// Bits of the set of slots already seen by [`features_in`].
+const SEEN_BITS: usize = 1024;
+
+/// What every number reads as ("#").
+const NUMBER: u64 = b'#' as u64;
 
 /// Folded words that are no evidence on their own: pronouns, kin terms and particles of everyday
 /// chat ("mày", "tao", "nó", "mẹ", "thằng" …). ViHOS annotators often included them in offensive
 /// spans, so a model would learn that children talking to each other are offensive. They still
-/// count inside bigrams with another word. Sorted.
+/// count inside bigrams with another word. Sorted, at most 8 bytes each.
 const NEUTRAL: &[&str] = &[
     "a", "ai", "anh", "ba", "ban", "bo", "bon", "ca", "cai", "cha", "chi", "chung", "co", "con",
     "day", "di", "do", "e", "em", "ho", "kia", "la", "lop", "m", "ma", "may", "me", "minh", "nay",
     "nha", "nhe", "no", "oi", "ong", "roi", "t", "tao", "thang", "thi", "toi", "tui", "vao",
 ];
 
-fn is_neutral(folded_word: &str) -> bool {
-    NEUTRAL.binary_search(&folded_word).is_ok()
+/// [`NEUTRAL`] packed and sorted, for a binary search of integers per word.
+const NEUTRAL_KEYS: [u64; NEUTRAL.len()] = {
+    let mut keys = [0; NEUTRAL.len()];
+    let mut i = 0;
+    while i < NEUTRAL.len() {
+        keys[i] = pack(NEUTRAL[i]);
+        assert!(keys[i] != 0, "neutral words have 1 to 8 bytes");
+        // Insertion sort.
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            let t = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    keys
+};
+
+fn is_neutral(key: u64) -> bool {
+    key != 0 && NEUTRAL_KEYS.binary_search(&key).is_ok()
 }
 
 /// The hashed features of a normalised text, for a table of `2^bits` slots: word unigrams and
 /// bigrams, each word read from the `accented` view when it has diacritics and from the `folded`
 /// view otherwise (so that "ngủ" (sleep) and "ngu" (stupid) differ when the writer typed the
 /// marks). Neutral words (pronouns, kin terms) count only inside bigrams. Each slot appears once
-/// (its first occurrence), in slot order.
+/// (its first occurrence), in text order.
 pub fn features(accented: &str, folded: &str, bits: u8, out: &mut Vec<Feature>) {
-    let folded_words: Vec<&str> = words(folded).map(|(_, w)| w).collect();
-    let accented_words: Vec<&str> = words(accented).map(|(_, w)| w).collect();
-    features_of_words(&accented_words, &folded_words, bits, out);
+    let mut folded_words = Vec::new();
+    let mut accented_words = Vec::new();
+    split(folded, &mut folded_words);
+    split(accented, &mut accented_words);
+    features_in(
+        Words::new(accented, &accented_words),
+        Words::new(folded, &folded_words),
+        bits,
+        out,
+    );
 }
 
-/// [`features`] of texts already split into words (by [`words`]).
-pub fn features_of_words(
-    accented_words: &[&str],
-    folded_words: &[&str],
-    bits: u8,
-    out: &mut Vec<Feature>,
-) {
+/// [`features`] of views already split into words.
+pub(crate) fn features_in(accented: Words, folded: Words, bits: u8, out: &mut Vec<Feature>) {
     out.clear();
     let shift = 64 - u32::from(bits);
-    let slot = |parts: &[&[u8]]| (fnv1a(parts) >> shift) as u32;
-    let same_shape = folded_words.len() == accented_words.len();
-    // A word typed with diacritics is read as typed ("buổi" is not "buồi"); a word typed
-    // without them is read folded, with the ambiguity training gave it.
-    let marked = |i: usize| same_shape && accented_words[i] != folded_words[i];
-    let text = |i: usize| -> &[u8] {
-        if marked(i) {
-            accented_words[i].as_bytes()
-        } else {
-            token(folded_words[i])
+    // A small set of the slots pushed (by their low bits): most features are new, and a repeated
+    // one is confirmed among the features pushed.
+    let mut seen = [0u64; SEEN_BITS / 64];
+    let mut push = |out: &mut Vec<Feature>, h: u64, words: Range<usize>| {
+        let slot = (mix(h) >> shift) as u32;
+        let bit = slot as usize % SEEN_BITS;
+        let (cell, mask) = (bit / 64, 1u64 << (bit % 64));
+        if seen[cell] & mask != 0 && out.iter().any(|f| f.slot == slot) {
+            return;
         }
+        seen[cell] |= mask;
+        out.push(Feature { slot, words });
     };
-    let kind = |i: usize, plain: &'static [u8], accented: &'static [u8]| {
-        if marked(i) { accented } else { plain }
-    };
-    for (i, w) in folded_words.iter().enumerate() {
-        let alone = !is_neutral(w);
-        if alone {
-            out.push(Feature {
-                slot: slot(&[kind(i, b"1", b"3"), text(i)]),
-                words: i..i + 1,
-            });
-        }
-        if i > 0 && (alone || !is_neutral(folded_words[i - 1])) {
-            let k = if marked(i) || marked(i - 1) {
-                b"4"
-            } else {
-                b"2"
+    let same_shape = folded.len() == accented.len();
+    // The previous word: its hash, whether it had marks, whether it is neutral.
+    let mut previous: Option<(u64, bool, bool)> = None;
+    for i in 0..folded.len() {
+        let word = folded.get(i);
+        let key = folded.key(i);
+        let accented_key = if same_shape { accented.key(i) } else { 0 };
+        // A word typed with diacritics is read as typed ("buổi" is not "buồi"); a word typed
+        // without them is read folded, with the ambiguity training gave it. (Words of up to 8
+        // bytes are compared, and hashed, by their keys.)
+        let marked = same_shape
+            && match (key, accented_key) {
+                (0, _) | (_, 0) => accented.get(i) != word,
+                (f, a) => f != a,
             };
-            out.push(Feature {
-                slot: slot(&[k, text(i - 1), text(i)]),
-                words: i - 1..i + 1,
-            });
+        let h = match (marked, key, accented_key) {
+            (true, _, 0) => word_hash(accented.get(i).as_bytes()),
+            (true, _, a) => hash_packed(a),
+            (false, _, _) if word.bytes().all(|b| b.is_ascii_digit()) => hash_packed(NUMBER),
+            (false, 0, _) => word_hash(word.as_bytes()),
+            (false, k, _) => hash_packed(k),
+        };
+        let neutral = is_neutral(key);
+        if !neutral {
+            let kind = if marked { UNIGRAM_MARKED } else { UNIGRAM };
+            push(out, h ^ kind, i..i + 1);
         }
+        if let Some((before, before_marked, before_neutral)) = previous
+            && (!neutral || !before_neutral)
+        {
+            let kind = if marked || before_marked {
+                BIGRAM_MARKED
+            } else {
+                BIGRAM
+            };
+            push(out, before.rotate_left(29) ^ h ^ kind, i - 1..i + 1);
+        }
+        previous = Some((h, marked, neutral));
     }
-    // Stable sort: the first occurrence of a slot stays first and is the one kept.
-    out.sort_by_key(|f| f.slot);
-    out.dedup_by_key(|f| f.slot);
 }
 
 /// One output of the model.
@@ -166,23 +214,9 @@ pub struct Head {
     slots: Vec<u32>,
     /// The quantised weight of each slot in `slots`.
     weights: Vec<i8>,
-    /// The same, for lookup.
-    table: SlotTable,
 }
 
 impl Head {
-    fn new(name: String, bias: f32, scale: f32, slots: Vec<u32>, weights: Vec<i8>) -> Head {
-        let table = SlotTable::new(&slots, &weights);
-        Head {
-            name,
-            bias,
-            scale,
-            slots,
-            weights,
-            table,
-        }
-    }
-
     /// How many slots have a weight.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -195,9 +229,9 @@ impl Head {
 
     /// The weight of a slot (0 when it has none).
     pub fn weight(&self, slot: u32) -> f32 {
-        self.table
-            .get(slot)
-            .map_or(0.0, |w| f32::from(w) * self.scale)
+        self.slots
+            .binary_search(&slot)
+            .map_or(0.0, |i| f32::from(self.weights[i]) * self.scale)
     }
 
     /// The probability of the label for these features.
@@ -207,49 +241,78 @@ impl Head {
     }
 }
 
-/// An open-addressing hash table from slot to quantised weight, at most half full.
+/// How many heads share one [`SlotTable`].
+const HEADS_PER_TABLE: usize = 3;
+/// Bits of a slot kept in its entry; the others choose its bucket.
+const TAG_BITS: u8 = 8;
+
+/// The quantised weights of up to three heads for the slots that have one, compact enough to
+/// stay in the CPU's caches (4 bytes per slot): slots sorted into `2^(bits - 8)` buckets by their
+/// high bits, each entry holding the slot's low 8 bits (its tag) and one `i8` weight per head.
+/// A lookup reads the bucket's bounds and scans its few entries.
 #[derive(Debug, Clone)]
 struct SlotTable {
-    /// `slot + 1`, or 0 for an empty place.
-    keys: Vec<u32>,
-    values: Vec<i8>,
-    mask: usize,
+    /// Bucket `b` holds `entries[starts[b]..starts[b + 1]]`.
+    starts: Vec<u32>,
+    /// Byte 0: the tag; byte `k + 1`: the weight of head `k` of the table. Sorted by tag within
+    /// a bucket.
+    entries: Vec<u32>,
+    /// How many bits of a slot are its tag.
+    tag_bits: u8,
 }
 
 impl SlotTable {
-    fn new(slots: &[u32], weights: &[i8]) -> SlotTable {
-        let size = (slots.len() * 2).next_power_of_two().max(16);
-        let mut t = SlotTable {
-            keys: vec![0; size],
-            values: vec![0; size],
-            mask: size - 1,
+    /// The table of `heads` (at most [`HEADS_PER_TABLE`]) for slots of `bits` bits.
+    fn new(heads: &[Head], bits: u8) -> SlotTable {
+        let mut rows: Vec<(u32, u32)> = Vec::new();
+        for (k, h) in heads.iter().enumerate() {
+            for (&slot, &w) in h.slots.iter().zip(&h.weights) {
+                rows.push((slot, u32::from(w as u8) << (8 * (k + 1))));
+            }
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        let tag_bits = bits.min(TAG_BITS);
+        let buckets = 1usize << (bits - tag_bits);
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut entries: Vec<u32> = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for (slot, weights) in rows {
+            let bucket = (slot >> tag_bits) as usize;
+            while starts.len() <= bucket {
+                starts.push(entries.len() as u32);
+            }
+            if last == Some(slot) {
+                if let Some(e) = entries.last_mut() {
+                    *e |= weights;
+                }
+                continue;
+            }
+            last = Some(slot);
+            entries.push((slot & ((1 << tag_bits) - 1)) | weights);
+        }
+        starts.resize(buckets + 1, entries.len() as u32);
+        SlotTable {
+            starts,
+            entries,
+            tag_bits,
+        }
+    }
+
+    /// The weights of a slot, head `k` in byte `k + 1` (0 when it has none).
+    fn get(&self, slot: u32) -> u32 {
+        let bucket = (slot >> self.tag_bits) as usize;
+        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1))
+        else {
+            return 0;
         };
-        for (&slot, &w) in slots.iter().zip(weights) {
-            let mut i = Self::home(slot) & t.mask;
-            while t.keys[i] != 0 {
-                i = (i + 1) & t.mask;
-            }
-            t.keys[i] = slot + 1;
-            t.values[i] = w;
-        }
-        t
-    }
-
-    fn home(slot: u32) -> usize {
-        (u64::from(slot).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
-    }
-
-    fn get(&self, slot: u32) -> Option<i8> {
-        let mut i = Self::home(slot) & self.mask;
-        // The table is at most half full, so an empty place ends every probe.
-        for _ in 0..self.keys.len() {
-            match self.keys[i] {
-                0 => return None,
-                k if k == slot + 1 => return Some(self.values[i]),
-                _ => i = (i + 1) & self.mask,
-            }
-        }
-        None
+        let tag = slot & ((1 << self.tag_bits) - 1);
+        self.entries
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
+            .iter()
+            .find(|&&e| e & 0xff >= tag)
+            .filter(|&&e| e & 0xff == tag)
+            .map_or(0, |&e| e & !0xff)
     }
 }
 
@@ -258,19 +321,108 @@ pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// Every head's weight of each feature of a text, looked up once ([`Model::lookup`]).
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// Per feature, per table: the packed weights.
+    packed: Vec<u32>,
+    /// Tables of the model it was looked up in.
+    tables: usize,
+}
+
+impl Lookup {
+    /// How many features were looked up.
+    pub fn len(&self) -> usize {
+        self.packed.len().checked_div(self.tables).unwrap_or(0)
+    }
+
+    /// Whether no feature was looked up.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Shrinks the buffer to at most `capacity` features.
+    pub fn shrink_to(&mut self, capacity: usize) {
+        self.packed.shrink_to(capacity * self.tables.max(1));
+    }
+}
+
 /// A hashed logistic-regression model with one head per label.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// Slots per head are `2^bits`.
-    pub bits: u8,
-    /// The outputs.
-    pub heads: Vec<Head>,
+    bits: u8,
+    heads: Vec<Head>,
+    /// The heads' weights, [`HEADS_PER_TABLE`] heads per table.
+    tables: Vec<SlotTable>,
 }
 
 impl Model {
+    fn new(bits: u8, heads: Vec<Head>) -> Model {
+        let tables = heads
+            .chunks(HEADS_PER_TABLE)
+            .map(|group| SlotTable::new(group, bits))
+            .collect();
+        Model {
+            bits,
+            heads,
+            tables,
+        }
+    }
+
+    /// Slots per head are `2^bits`.
+    pub fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    /// The outputs.
+    pub fn heads(&self) -> &[Head] {
+        &self.heads
+    }
+
     /// The head predicting `name`, if the model has one.
     pub fn head(&self, name: &str) -> Option<&Head> {
         self.heads.iter().find(|h| h.name == name)
+    }
+
+    /// The position of the head predicting `name` in [`Model::heads`].
+    pub fn head_index(&self, name: &str) -> Option<usize> {
+        self.heads.iter().position(|h| h.name == name)
+    }
+
+    /// Looks up every feature in every head, one table access per feature (and per three
+    /// heads).
+    pub fn lookup(&self, features: &[Feature], out: &mut Lookup) {
+        out.tables = self.tables.len();
+        out.packed.clear();
+        for f in features {
+            out.packed.extend(self.tables.iter().map(|t| t.get(f.slot)));
+        }
+    }
+
+    /// The weight in head `head` of feature `i` of the features looked up (0 when out of range).
+    pub fn weight_of(&self, lookup: &Lookup, i: usize, head: usize) -> f32 {
+        let Some(h) = self.heads.get(head) else {
+            return 0.0;
+        };
+        let packed = lookup
+            .packed
+            .get(i * lookup.tables + head / HEADS_PER_TABLE)
+            .copied()
+            .unwrap_or(0);
+        let q = (packed >> (8 * (head % HEADS_PER_TABLE + 1))) as u8 as i8;
+        f32::from(q) * h.scale
+    }
+
+    /// The probability of head `head`'s label for the features looked up (0.5 for no head).
+    pub fn probability(&self, lookup: &Lookup, head: usize) -> f32 {
+        let Some(h) = self.heads.get(head) else {
+            return 0.5;
+        };
+        let mut sum = -0.0f32;
+        for i in 0..lookup.len() {
+            sum += self.weight_of(lookup, i, head);
+        }
+        sigmoid(h.bias + sum)
     }
 
     /// Reads a model file.
@@ -325,7 +477,13 @@ impl Model {
                 slots.push(slot);
                 weights.push(r.u8()? as i8);
             }
-            heads.push(Head::new(name, bias, scale, slots, weights));
+            heads.push(Head {
+                name,
+                bias,
+                scale,
+                slots,
+                weights,
+            });
         }
         if r.at != bytes.len() {
             return Err(ModelError::Format(format!(
@@ -333,7 +491,7 @@ impl Model {
                 bytes.len() - r.at
             )));
         }
-        Ok(Model { bits, heads })
+        Ok(Model::new(bits, heads))
     }
 
     /// Writes the model file.
@@ -373,10 +531,16 @@ impl Model {
                     .map(|i| (i as u32, (w[i] / scale).round().clamp(-127.0, 127.0) as i8))
                     .filter(|&(_, q)| q != 0)
                     .unzip();
-                Head::new(name, bias, scale, slots, weights)
+                Head {
+                    name,
+                    bias,
+                    scale,
+                    slots,
+                    weights,
+                }
             })
             .collect();
-        Model { bits, heads }
+        Model::new(bits, heads)
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use super::words::{Words, pack};
+
 /// A coded detector a lexicon cue can use (`pattern = "minor_age"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pattern {
@@ -26,7 +28,7 @@ impl Pattern {
     }
 
     /// Where the pattern occurs, as ranges of word indices (`start..end`) into `words`.
-    pub fn find(self, words: &[&str], out: &mut Vec<Range<usize>>) {
+    pub fn find(self, words: Words, out: &mut Vec<Range<usize>>) {
         match self {
             Pattern::MinorAge => minor_age(words, out),
             Pattern::PhoneNumber => phone_number(words, out),
@@ -51,77 +53,124 @@ fn class_code(word: &str) -> bool {
         && b[2..].iter().all(u8::is_ascii_digit)
 }
 
-fn minor_age(words: &[&str], out: &mut Vec<Range<usize>>) {
+/// Packed words (see [`pack`]) the patterns look for.
+mod key {
+    use super::pack;
+
+    pub const TUOI: u64 = pack("tuoi");
+    pub const YO: u64 = pack("yo");
+    pub const YEARS: u64 = pack("years");
+    pub const YEAR: u64 = pack("year");
+    pub const GRADE: u64 = pack("grade");
+    pub const LOP: u64 = pack("lop");
+    pub const FOR: u64 = pack("for");
+    pub const UR: u64 = pack("ur");
+    pub const YOUR: u64 = pack("your");
+    pub const IM: u64 = pack("im");
+    pub const AGED: u64 = pack("aged");
+    pub const AGE: u64 = pack("age");
+    pub const I: u64 = pack("i");
+    pub const M: u64 = pack("m");
+    pub const YOU: u64 = pack("you");
+    pub const RE: u64 = pack("re");
+    pub const U: u64 = pack("u");
+    pub const R: u64 = pack("r");
+    pub const AM: u64 = pack("am");
+}
+
+fn minor_age(words: Words, out: &mut Vec<Range<usize>>) {
+    use key::*;
     let child_age = |w: &str| number(w).is_some_and(|n| (6..=15).contains(&n));
     let teen_age = |w: &str| number(w).is_some_and(|n| (8..=15).contains(&n));
-    for (i, &w) in words.iter().enumerate() {
-        let next = words.get(i + 1).copied().unwrap_or("");
-        let next2 = words.get(i + 2).copied().unwrap_or("");
-        // "13 tuoi", "13 yo", "13 years old", "13 year old"
-        if child_age(w) && matches!(next, "tuoi" | "yo" | "years" | "year") {
-            out.push(i..i + 2);
+    for i in 0..words.len() {
+        let w = words.get(i);
+        if w.starts_with(|c: char| c.is_ascii_digit()) {
+            let next = words.key(i + 1);
+            // "13 tuoi", "13 yo", "13 years old", "13 year old"
+            if child_age(w) && matches!(next, TUOI | YO | YEARS | YEAR) {
+                out.push(i..i + 2);
+            }
+            // "13yo"
+            if let Some(n) = w.strip_suffix("yo")
+                && child_age(n)
+            {
+                out.push(i..i + 1);
+            }
+            // a class code on its own: "8a3", "7b"
+            if class_code(w) {
+                out.push(i..i + 1);
+            }
+            // "7th grade"
+            if matches!(w, "6th" | "7th" | "8th" | "9th") && next == GRADE {
+                out.push(i..i + 2);
+            }
+            continue;
         }
-        // "13yo"
-        if let Some(n) = w.strip_suffix("yo")
-            && child_age(n)
+        // Every word below starts with one of these letters.
+        if !w
+            .as_bytes()
+            .first()
+            .is_some_and(|b| matches!(b, b'l' | b'g' | b'f' | b'u' | b'y' | b'i' | b'a'))
         {
-            out.push(i..i + 1);
+            continue;
         }
-        // "lop 7", "lop 8a3", "grade 7", "cap 2"
-        if matches!(w, "lop" | "grade")
-            && (number(next).is_some_and(|n| (1..=9).contains(&n)) || class_code(next))
-        {
-            out.push(i..i + 2);
-        }
-        // a class code on its own: "8a3", "7b"
-        if class_code(w) {
-            out.push(i..i + 1);
-        }
-        // "7th grade"
-        if matches!(w, "6th" | "7th" | "8th" | "9th") && next == "grade" {
-            out.push(i..i + 2);
+        let key = words.key(i);
+        // "lop 7", "lop 8a3", "grade 7"
+        if matches!(key, LOP | GRADE) {
+            let next = words.get(i + 1);
+            if number(next).is_some_and(|n| (1..=9).contains(&n)) || class_code(next) {
+                out.push(i..i + 2);
+            }
         }
         // "for 12", "ur 14" (read "your 14" once teencode is expanded), "im 13", "i m 13",
         // "aged 12", "you re 13"
-        if matches!(w, "for" | "ur" | "your" | "im" | "aged" | "age") && teen_age(next) {
+        if matches!(key, FOR | UR | YOUR | IM | AGED | AGE) && teen_age(words.get(i + 1)) {
             out.push(i..i + 2);
         }
-        if matches!(
-            (w, next),
-            ("i", "m") | ("you", "re") | ("u", "r") | ("i", "am")
-        ) && teen_age(next2)
+        if matches!(key, I | YOU | U)
+            && matches!(
+                (key, words.key(i + 1)),
+                (I, M) | (YOU, RE) | (U, R) | (I, AM)
+            )
+            && teen_age(words.get(i + 2))
         {
             out.push(i..i + 3);
         }
     }
 }
 
-fn phone_number(words: &[&str], out: &mut Vec<Range<usize>>) {
-    let digits = |w: &str| !w.is_empty() && w.len() <= 11 && w.bytes().all(|b| b.is_ascii_digit());
-    let mut i = 0;
-    while i < words.len() {
-        if !digits(words[i]) {
-            i += 1;
+/// The most digits a phone number has.
+const PHONE_DIGITS: usize = 11;
+
+fn phone_number(words: Words, out: &mut Vec<Range<usize>>) {
+    let digits =
+        |w: &str| !w.is_empty() && w.len() <= PHONE_DIGITS && w.bytes().all(|b| b.is_ascii_digit());
+    let mut joined = [0u8; PHONE_DIGITS];
+    for i in 0..words.len() {
+        let w = words.get(i);
+        if !w.as_bytes().first().is_some_and(u8::is_ascii_digit) || !digits(w) {
             continue;
         }
         // Grow a run of digit groups while it can still become a phone number.
         let mut total = 0;
         let mut end = i;
-        while end < words.len() && digits(words[end]) && total + words[end].len() <= 11 {
-            total += words[end].len();
+        while end < words.len() && digits(words.get(end)) {
+            let w = words.get(end).as_bytes();
+            if total + w.len() > PHONE_DIGITS {
+                break;
+            }
+            joined[total..total + w.len()].copy_from_slice(w);
+            total += w.len();
             end += 1;
-            let joined: String = words[i..end].concat();
-            if is_phone(&joined) {
+            if is_phone(&joined[..total]) {
                 out.push(i..end);
                 break;
             }
         }
-        i += 1;
     }
 }
 
-fn is_phone(d: &str) -> bool {
-    let b = d.as_bytes();
+fn is_phone(b: &[u8]) -> bool {
     match b.len() {
         10 => b[0] == b'0' && matches!(b[1], b'2' | b'3' | b'5' | b'7' | b'8' | b'9'),
         11 => b.starts_with(b"84") && matches!(b[2], b'2' | b'3' | b'5' | b'7' | b'8' | b'9'),
@@ -134,9 +183,10 @@ mod tests {
     use super::*;
 
     fn find(p: Pattern, text: &str) -> Vec<Range<usize>> {
-        let words: Vec<&str> = text.split(' ').collect();
+        let mut ranges = Vec::new();
+        super::super::words::split(text, &mut ranges);
         let mut out = Vec::new();
-        p.find(&words, &mut out);
+        p.find(Words::new(text, &ranges), &mut out);
         out
     }
 

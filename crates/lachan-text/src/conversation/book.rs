@@ -68,9 +68,9 @@ pub enum StagesError {
         /// The supported maximum (64).
         limit: usize,
     },
-    /// The pattern automaton could not be built.
-    #[error("could not build the cue automaton ({0}); use fewer or shorter terms")]
-    Automaton(#[from] aho_corasick::BuildError),
+    /// A term whose normalised form cannot be matched at word boundaries.
+    #[error("term {0:?} must start and end with a letter or digit once normalised; fix it")]
+    Term(String),
 }
 
 #[derive(Deserialize)]
@@ -291,7 +291,10 @@ impl Book {
             not_after: word_set(&file.age.not_after)?,
         };
         Ok(Book {
-            matcher: compiler.builder.build()?,
+            matcher: compiler
+                .builder
+                .build()
+                .map_err(|e| StagesError::Term(e.0))?,
             stages,
             combos,
             contexts,

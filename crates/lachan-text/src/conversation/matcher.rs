@@ -1,74 +1,54 @@
-//! Cue terms matched with Aho-Corasick on a message's normalised views (whole words only), and
-//! cue sequences checked over word positions.
+//! Cue terms matched on a message's normalised views, whole words only, with the classifier's
+//! automaton over words ([`Phrases`], any punctuation between words), and cue sequences checked
+//! over word positions.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, BuildError};
-
-use crate::normalize::Normalized;
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
+use crate::classify::phrases::{Atom, BadTerm, Match, Phrases, Separators};
+use crate::normalize::{Normalized, is_word_char};
 
 /// `s` as its words (runs of letters, digits and `_`) separated by single spaces.
 pub(crate) fn canon(s: &str) -> String {
-    Words::new(s).text
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
-/// The words of one view: `text` holds them separated by single spaces.
-pub(crate) struct Words {
-    pub text: String,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
+/// The words of one view (runs of letters, digits and `_`).
+pub(crate) struct Words<'t> {
+    text: &'t str,
+    ranges: Vec<Range<usize>>,
 }
 
-impl Words {
-    /// Splits `view` into words.
-    pub fn new(view: &str) -> Words {
-        let mut text = String::with_capacity(view.len());
-        let mut starts = Vec::new();
-        let mut ends = Vec::new();
-        let mut in_word = false;
-        for c in view.chars() {
-            if is_word_char(c) {
-                if !in_word {
-                    if !text.is_empty() {
-                        text.push(' ');
-                    }
-                    starts.push(text.len() as u32);
-                    in_word = true;
-                }
-                text.push(c);
-            } else if in_word {
-                ends.push(text.len() as u32);
-                in_word = false;
-            }
+impl<'t> Words<'t> {
+    /// The words of `text` found by [`Phrases::find`] (its atoms).
+    fn from_atoms(text: &'t str, atoms: &[Atom]) -> Words<'t> {
+        Words {
+            text,
+            ranges: atoms.iter().map(|a| a.bytes.clone()).collect(),
         }
-        if in_word {
-            ends.push(text.len() as u32);
-        }
-        Words { text, starts, ends }
     }
 
     /// How many words.
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.ranges.len()
     }
 
     /// Word `i` (empty when out of range).
-    pub fn word(&self, i: usize) -> &str {
-        match (self.starts.get(i), self.ends.get(i)) {
-            (Some(&s), Some(&e)) => self.text.get(s as usize..e as usize).unwrap_or(""),
-            _ => "",
-        }
-    }
-
-    /// The word range `[first, last + 1)` exactly covered by bytes `start..end` of `text`.
-    fn span(&self, start: usize, end: usize) -> Option<(u32, u32)> {
-        let first = self.starts.binary_search(&(start as u32)).ok()?;
-        let last = self.ends.binary_search(&(end as u32)).ok()?;
-        (last >= first).then_some((first as u32, last as u32 + 1))
+    pub fn word(&self, i: usize) -> &'t str {
+        self.ranges
+            .get(i)
+            .and_then(|r| self.text.get(r.clone()))
+            .unwrap_or("")
     }
 }
 
@@ -122,9 +102,9 @@ impl PatternSet {
         }
     }
 
-    fn build(self) -> Result<Side, BuildError> {
+    fn build(self) -> Result<Side, BadTerm> {
         Ok(Side {
-            ac: AhoCorasick::new(&self.patterns)?,
+            phrases: Phrases::new(&self.patterns, Separators::Any)?,
             owners: self.owners,
         })
     }
@@ -185,7 +165,7 @@ impl MatcherBuilder {
     }
 
     /// Builds the automata.
-    pub fn build(self) -> Result<Matcher, BuildError> {
+    pub fn build(self) -> Result<Matcher, BadTerm> {
         let mut atom_elems = vec![Vec::new(); self.atoms as usize];
         let mut num_elems = Vec::new();
         let mut money_elems = Vec::new();
@@ -212,7 +192,7 @@ impl MatcherBuilder {
 }
 
 struct Side {
-    ac: AhoCorasick,
+    phrases: Phrases,
     owners: Vec<Vec<(u32, Cond)>>,
 }
 
@@ -227,17 +207,24 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
-    /// Every element found in a message, with its word range. `folded` are the words of
-    /// `text.folded`.
-    pub fn scan(&self, text: &Normalized, folded: &Words) -> Hits {
+    /// Every element found in a message, with its word range, and the words of `text.folded`.
+    pub fn scan<'t>(&self, text: &'t Normalized) -> (Hits, Words<'t>) {
         let had = text.had_diacritics();
-        let mut list = Vec::new();
-        self.side(&self.folded, folded, had, &mut list);
-        let accented = Words::new(&text.accented);
+        let mut list = Vec::with_capacity(32);
+        let (mut atoms, mut matches) = (Vec::with_capacity(64), Vec::with_capacity(16));
+        let words_only = text.words_only();
+        self.folded
+            .phrases
+            .find(&text.folded, words_only, &mut atoms, &mut matches, None);
+        self.side(&self.folded, &matches, had, &mut list);
+        let folded = Words::from_atoms(&text.folded, &atoms);
+        self.accented
+            .phrases
+            .find(&text.accented, words_only, &mut atoms, &mut matches, None);
         // Both views have the same words unless the normaliser changed word boundaries between
         // them; then positions would disagree, so the accented view is not used.
-        if accented.len() == folded.len() {
-            self.side(&self.accented, &accented, had, &mut list);
+        if atoms.len() == folded.len() {
+            self.side(&self.accented, &matches, had, &mut list);
         }
         for i in 0..folded.len() {
             let word = folded.word(i);
@@ -257,15 +244,13 @@ impl Matcher {
         }
         list.sort_unstable();
         list.dedup();
-        Hits { list }
+        (Hits::new(list), folded)
     }
 
-    fn side(&self, side: &Side, words: &Words, had: bool, list: &mut Vec<(u32, u32, u32)>) {
-        for m in side.ac.find_overlapping_iter(&words.text) {
-            let Some((first, end)) = words.span(m.start(), m.end()) else {
-                continue;
-            };
-            for &(atom, cond) in &side.owners[m.pattern().as_usize()] {
+    fn side(&self, side: &Side, matches: &[Match], had: bool, list: &mut Vec<(u32, u32, u32)>) {
+        for m in matches {
+            let (first, end) = (m.atoms.start as u32, m.atoms.end as u32);
+            for &(atom, cond) in &side.owners[m.term as usize] {
                 if cond.holds(had) {
                     for &elem in &self.atom_elems[atom as usize] {
                         list.push((elem, first, end));
@@ -276,12 +261,40 @@ impl Matcher {
     }
 }
 
-/// The elements found in one message: `(element, first word, end word)`, sorted.
+/// The elements found in one message: `(element, first word, end word)`, sorted, and work space
+/// for [`Hits::matches`].
 pub(crate) struct Hits {
     list: Vec<(u32, u32, u32)>,
+    /// Bit `e` set: element `e` has hits.
+    present: Vec<u64>,
+    ends: Vec<u32>,
+    next: Vec<u32>,
 }
 
 impl Hits {
+    fn new(list: Vec<(u32, u32, u32)>) -> Hits {
+        let mut present = Vec::new();
+        for &(elem, _, _) in &list {
+            let (cell, bit) = (elem as usize / 64, elem % 64);
+            if present.len() <= cell {
+                present.resize(cell + 1, 0);
+            }
+            present[cell] |= 1 << bit;
+        }
+        Hits {
+            list,
+            present,
+            ends: Vec::new(),
+            next: Vec::new(),
+        }
+    }
+
+    fn has(&self, elem: u32) -> bool {
+        self.present
+            .get(elem as usize / 64)
+            .is_some_and(|cell| cell & (1 << (elem % 64)) != 0)
+    }
+
     fn of(&self, elem: u32) -> &[(u32, u32, u32)] {
         let from = self.list.partition_point(|h| h.0 < elem);
         let to = self.list.partition_point(|h| h.0 <= elem);
@@ -291,26 +304,36 @@ impl Hits {
     /// Whether the elements of `cue` occur in order with at most `cue.gaps` words between
     /// consecutive ones. Linear in the hits: keeps the set of word positions where a partial
     /// match can end, element by element.
-    pub fn matches(&self, cue: &Cue) -> bool {
+    pub fn matches(&mut self, cue: &Cue) -> bool {
         let Some((&first, rest)) = cue.elems.split_first() else {
             return false;
         };
-        let mut ends: Vec<u32> = self.of(first).iter().map(|h| h.2).collect();
+        // Most cues miss an element altogether.
+        if !cue.elems.iter().all(|&e| self.has(e)) {
+            return false;
+        }
+        let mut ends = std::mem::take(&mut self.ends);
+        let mut next = std::mem::take(&mut self.next);
+        ends.clear();
+        ends.extend(self.of(first).iter().map(|h| h.2));
         for (&elem, &gap) in rest.iter().zip(&cue.gaps) {
             ends.sort_unstable();
             ends.dedup();
             if ends.is_empty() {
-                return false;
+                break;
             }
-            let mut next = Vec::new();
+            next.clear();
             for &(_, start, end) in self.of(elem) {
                 let before = ends.partition_point(|&e| e <= start);
                 if before > 0 && start - ends[before - 1] <= gap {
                     next.push(end);
                 }
             }
-            ends = next;
+            std::mem::swap(&mut ends, &mut next);
         }
-        !ends.is_empty()
+        let found = !ends.is_empty();
+        self.ends = ends;
+        self.next = next;
+        found
     }
 }

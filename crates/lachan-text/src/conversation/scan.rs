@@ -29,8 +29,7 @@ impl Scan {
 impl Book {
     /// Scans one normalised message.
     pub fn scan(&self, text: &Normalized) -> Scan {
-        let words = Words::new(&text.folded);
-        let hits = self.matcher.scan(text, &words);
+        let (mut hits, words) = self.matcher.scan(text);
         let mut strengths = [0.0; Stage::ALL.len()];
         for (strength, rules) in strengths.iter_mut().zip(&self.stages) {
             if rules.cues.iter().any(|cue| hits.matches(cue)) {

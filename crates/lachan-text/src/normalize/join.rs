@@ -1,16 +1,22 @@
 //! Words split by dots or spaces joined back: "đ.m" → "đm", "T.à.i" → "tài",
-//! "n h à c á i" → "nhàcái"; digit groups joined: "1.000" → "1000".
+//! "b o n g c u o i" → "bongcuoi", and, when the letters carry Vietnamese diacritics, cut into
+//! the syllables they spell: "n h à c á i" → "nhà cái", "b u ồ i j" → "buồi j"; in a text spaced
+//! letter by letter, pairs too ("m à y  n g u  v l" → "mày ngu vl"); digit groups joined:
+//! "1.000" → "1000".
 
 use std::ops::Range;
 
+use super::letters::{self, is_letter};
 use super::scan::{Scan, Token, Unit, is_joiner};
+use super::syllable;
+use super::tables::Tables;
 
 /// A word or an emoji token after joining.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Item {
     /// A word.
     Word {
-        /// Its range of the unit buffer.
+        /// Its range of the scanned units.
         units: Range<usize>,
         /// Followed by punctuation that ends a clause, an emoji or the end of the text.
         clause_end: bool,
@@ -41,11 +47,17 @@ pub(super) struct Stats {
 }
 
 fn stats(units: &[Unit]) -> Stats {
-    Stats {
-        letters: units.iter().filter(|u| !u.viqr).count(),
-        alpha: units.iter().any(|u| u.ch.is_alphabetic()),
-        digits: units.iter().all(|u| u.ch.is_ascii_digit()),
+    let mut s = Stats {
+        letters: 0,
+        alpha: false,
+        digits: true,
+    };
+    for u in units {
+        s.letters += usize::from(!u.viqr);
+        s.digits &= u.ch.is_ascii_digit();
+        s.alpha = s.alpha || is_letter(u.ch);
     }
+    s
 }
 
 /// A group of tokens.
@@ -230,8 +242,8 @@ fn tokens(p: &Piece) -> Range<usize> {
 }
 
 /// The pieces `i..=j` (a run of single letters at even offsets) with digits at either end left
-/// out ("1 t r i e u" → "1", "trieu"), if three or more letters are left and one is a letter.
-fn spaced_run(pieces: &[Piece], i: usize, j: usize) -> Option<(usize, usize)> {
+/// out ("1 t r i e u" → "1", "trieu"), if `min` or more letters are left and one is a letter.
+fn spaced_run(pieces: &[Piece], i: usize, j: usize, min: usize) -> Option<(usize, usize)> {
     let is_digit = |k: usize| single(&pieces[k]).is_some_and(|s| !s.alpha);
     let (mut a, mut b) = (i, j);
     while a < b && is_digit(a) {
@@ -243,7 +255,7 @@ fn spaced_run(pieces: &[Piece], i: usize, j: usize) -> Option<(usize, usize)> {
     let alpha = (a..=b)
         .step_by(2)
         .any(|k| single(&pieces[k]).is_some_and(|s| s.alpha));
-    ((b - a) / 2 + 1 >= MIN_SPACED_RUN && alpha).then_some((a, b))
+    ((b - a) / 2 + 1 >= min && alpha).then_some((a, b))
 }
 
 /// Whether word token `i` follows `:`, `;` or `=` directly and is one character or one letter
@@ -268,13 +280,19 @@ fn emoticon(scan: &Scan, i: usize) -> bool {
     after_eyes && units.iter().all(|u| u.fold == units[0].fold)
 }
 
-fn emit(scan: &Scan, tokens: Range<usize>, units: &mut Vec<Unit>, items: &mut Vec<Item>) {
-    let start = units.len();
-    for t in scan.tokens.get(tokens.clone()).unwrap_or_default() {
-        if let Token::Word(r) = t {
-            units.extend_from_slice(&scan.units[r.clone()]);
-        }
-    }
+fn emit(scan: &Scan, tokens: Range<usize>, items: &mut Vec<Item>) {
+    // Separators have no units, so the units of consecutive tokens are contiguous.
+    let mut words = scan
+        .tokens
+        .get(tokens.clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| match t {
+            Token::Word(r) => Some(r.clone()),
+            _ => None,
+        });
+    let first = words.next().unwrap_or(0..0);
+    let last = words.next_back().unwrap_or_else(|| first.clone());
     let clause_end = match scan.tokens.get(tokens.end) {
         Some(Token::Sep { clause, .. }) => *clause,
         Some(Token::Word(_)) => false,
@@ -282,65 +300,189 @@ fn emit(scan: &Scan, tokens: Range<usize>, units: &mut Vec<Unit>, items: &mut Ve
     };
     let emoticon = tokens.len() == 1 && emoticon(scan, tokens.start);
     items.push(Item::Word {
-        units: start..units.len(),
+        units: first.start..last.end.max(first.start),
         clause_end,
         emoticon,
     });
 }
 
-/// Joins split words into `units` and `items`.
-pub(super) fn join(
-    scan: &Scan,
-    buffers: &mut Buffers,
-    units: &mut Vec<Unit>,
-    items: &mut Vec<Item>,
-) {
+/// Whether some words of `scan` may have to be joined: single letters (or digit groups) linked
+/// by one joining character, or a run of single letters separated by whitespace. Most texts
+/// have none, and their words are taken as they are.
+fn may_join(scan: &Scan) -> bool {
+    let units = |t: Option<&Token>| match t {
+        Some(Token::Word(r)) => scan.units.get(r.clone()),
+        _ => None,
+    };
+    let single =
+        |t: Option<&Token>| units(t).is_some_and(|u| u.iter().filter(|u| !u.viqr).count() == 1);
+    let digits =
+        |t: Option<&Token>| units(t).is_some_and(|u| u.iter().all(|u| u.ch.is_ascii_digit()));
+    let mut run = 0;
+    for (i, t) in scan.tokens.iter().enumerate() {
+        match t {
+            Token::Word(_) if single(Some(t)) => {
+                run += 1;
+                if run >= MIN_SPACED_RUN {
+                    return true;
+                }
+            }
+            Token::Sep {
+                whitespace: true, ..
+            } => {}
+            Token::Sep {
+                single: Some(c), ..
+            } => {
+                let before = i.checked_sub(1).and_then(|p| scan.tokens.get(p));
+                let after = scan.tokens.get(i + 1);
+                if (is_joiner(*c) && single(before) && single(after))
+                    || (matches!(c, '.' | ',') && digits(before) && digits(after))
+                {
+                    return true;
+                }
+                run = 0;
+            }
+            _ => run = 0,
+        }
+    }
+    false
+}
+
+/// The whitespace widths between the letters of a text spaced letter by letter (every word a
+/// single letter, "m à y  n g u  v l"), whose runs of [`MIN_SPACED_RUN`] or more letters show
+/// that pairs at that width ("v l") are words too; empty for any other text.
+fn spaced_gaps(pieces: &[Piece]) -> Vec<u32> {
+    let words = || pieces.iter().filter(|p| matches!(p, Piece::Word { .. }));
+    if words().any(|p| single(p).is_none()) {
+        return Vec::new();
+    }
+    let mut gaps = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        let (j, gap) = run(pieces, i);
+        if spaced_run(pieces, i, j, MIN_SPACED_RUN).is_some() && !gaps.contains(&gap) {
+            gaps.push(gap);
+        }
+        i = j + 1;
+    }
+    gaps
+}
+
+/// The last piece of the run of single letters separated by equal whitespace that starts at
+/// piece `i` (`i` itself if none), and that whitespace's width.
+fn run(pieces: &[Piece], i: usize) -> (usize, u32) {
+    let mut j = i;
+    let mut gap = 0;
+    if single(&pieces[i]).is_some() {
+        gap = match pieces.get(i + 1) {
+            Some(Piece::Space { width }) => *width,
+            _ => 0,
+        };
+        while matches!(pieces.get(j + 1), Some(Piece::Space { width }) if *width == gap)
+            && pieces.get(j + 2).and_then(single).is_some()
+        {
+            j += 2;
+        }
+    }
+    (j, gap)
+}
+
+/// Emits a run of spaced letters (tokens `tokens`) as one word, or, when it has Vietnamese
+/// diacritics and is not one syllable, as the syllables (and single-letter teencode words) it
+/// cuts into: "S à m l ồ n" → "sàm lồn", "b u ồ i j" → "buồi j".
+fn emit_run(scan: &Scan, tokens: Range<usize>, tables: &Tables, items: &mut Vec<Item>) {
+    let before = items.len();
+    emit(scan, tokens, items);
+    let Some(Item::Word {
+        units: range,
+        clause_end,
+        ..
+    }) = items.last().cloned()
+    else {
+        return;
+    };
+    let units = &scan.units[range.clone()];
+    // Only letters with diacritics are surely Vietnamese: "h e r o i n" is not "he ro in".
+    let marked = units
+        .iter()
+        .any(|u| letters::parts(u.ch).is_some_and(|p| p.has_diacritic()));
+    let folds: Option<Vec<u8>> = units
+        .iter()
+        .map(|u| u.fold.filter(char::is_ascii_lowercase).map(|c| c as u8))
+        .collect();
+    let (true, Some(folds)) = (marked, folds) else {
+        return;
+    };
+    let Some(ends) = syllable::split(&folds, |b| tables.single_letter(b)) else {
+        return;
+    };
+    if ends.len() < 2 {
+        return;
+    }
+    items.truncate(before);
+    let mut start = range.start;
+    for (k, &end) in ends.iter().enumerate() {
+        items.push(Item::Word {
+            units: start..range.start + end,
+            clause_end: clause_end && k + 1 == ends.len(),
+            emoticon: false,
+        });
+        start = range.start + end;
+    }
+}
+
+/// Joins split words into `items`, whose words are ranges of `scan.units`.
+pub(super) fn join(scan: &Scan, buffers: &mut Buffers, tables: &Tables, items: &mut Vec<Item>) {
+    items.clear();
+    if !may_join(scan) {
+        for (i, t) in scan.tokens.iter().enumerate() {
+            match t {
+                Token::Word(_) => emit(scan, i..i + 1, items),
+                Token::Emoji { token, at } => items.push(Item::Emoji { token, at: *at }),
+                Token::Sep { .. } => {}
+            }
+        }
+        return;
+    }
     pieces(scan, buffers);
     let pieces = &buffers.pieces;
-    units.clear();
-    items.clear();
+    let gaps = spaced_gaps(pieces);
     let mut i = 0;
     while i < pieces.len() {
         match &pieces[i] {
             Piece::Word { tokens: t, .. } => {
                 // A run of single letters separated by equal whitespace: "n h à c á i".
-                let mut j = i;
-                if single(&pieces[i]).is_some() {
-                    let gap = match pieces.get(i + 1) {
-                        Some(Piece::Space { width }) => *width,
-                        _ => 0,
-                    };
-                    while matches!(pieces.get(j + 1), Some(Piece::Space { width }) if *width == gap)
-                        && pieces.get(j + 2).and_then(single).is_some()
-                    {
-                        j += 2;
-                    }
-                }
-                match spaced_run(pieces, i, j) {
+                let (j, gap) = run(pieces, i);
+                let min = if gaps.contains(&gap) {
+                    2
+                } else {
+                    MIN_SPACED_RUN
+                };
+                match spaced_run(pieces, i, j, min) {
                     Some((a, b)) => {
                         for k in (i..a).step_by(2) {
-                            emit(scan, tokens(&pieces[k]), units, items);
+                            emit(scan, tokens(&pieces[k]), items);
                         }
-                        emit(
+                        emit_run(
                             scan,
                             tokens(&pieces[a]).start..tokens(&pieces[b]).end,
-                            units,
+                            tables,
                             items,
                         );
                         for k in (b + 2..=j).step_by(2) {
-                            emit(scan, tokens(&pieces[k]), units, items);
+                            emit(scan, tokens(&pieces[k]), items);
                         }
                         i = j + 1;
                     }
                     None if j > i => {
                         // No shorter run inside can qualify either.
                         for k in (i..=j).step_by(2) {
-                            emit(scan, tokens(&pieces[k]), units, items);
+                            emit(scan, tokens(&pieces[k]), items);
                         }
                         i = j + 1;
                     }
                     None => {
-                        emit(scan, t.clone(), units, items);
+                        emit(scan, t.clone(), items);
                         i += 1;
                     }
                 }

@@ -5,8 +5,6 @@ use std::sync::OnceLock;
 
 use unicode_normalization::char::{compose, decompose_canonical, decompose_compatible};
 
-use super::hash::FastMap;
-
 /// Combining grave (thanh huyền).
 pub(super) const GRAVE: char = '\u{300}';
 /// Combining acute (thanh sắc).
@@ -26,7 +24,8 @@ const DOT_BELOW: char = '\u{323}';
 
 /// Whether `c` is a mark written after a letter (a combining character).
 pub(super) fn is_mark(c: char) -> bool {
-    !c.is_ascii() && unicode_normalization::char::is_combining_mark(c)
+    // No mark comes before U+0300, and no Latin letter is a mark.
+    c >= '\u{300}' && latin_index(c).is_none() && unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Characters that show nothing (zero-width, direction marks, variation selectors, tags, skin
@@ -58,6 +57,9 @@ pub(super) fn is_invisible(c: char) -> bool {
 
 /// Fullwidth, mathematical and enclosed letters and digits (𝐬, ｓ, ⓢ) → the plain ASCII one.
 pub(super) fn plain_form(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
     let styled = matches!(
         c,
         '\u{2460}'..='\u{24FF}' | '\u{FF01}'..='\u{FF5E}' | '\u{1D400}'..='\u{1D7FF}' | '\u{1F130}'..='\u{1F189}'
@@ -88,6 +90,27 @@ pub(super) fn lower(c: char) -> char {
     match l {
         'ð' | 'ɖ' => 'đ',
         other => other,
+    }
+}
+
+/// Whether `c` is alphabetic (as `char::is_alphabetic`), quickly for Latin letters.
+#[inline]
+pub(super) fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        latin(c).is_some() || c.is_alphabetic()
+    }
+}
+
+/// Whether `c` is part of a word for matching: a letter, a digit or `_` (as
+/// `char::is_alphanumeric`), quickly for Latin letters.
+#[inline]
+pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        latin(c).is_some() || c.is_alphanumeric()
     }
 }
 
@@ -181,19 +204,36 @@ pub(super) fn latin(c: char) -> Option<(char, Parts)> {
             },
         ));
     }
-    latin_table().get(&c).copied()
+    latin_index(c).and_then(|i| latin_table().get(i).copied().flatten())
+}
+
+/// The blocks of non-ASCII Latin letters [`latin`] knows: Latin-1 Supplement to Latin
+/// Extended-B and IPA's ɖ (`U+00C0..=U+0256`), and Latin Extended Additional
+/// (`U+1E00..=U+1EFF`, the Vietnamese vowels with two marks).
+const LATIN_LOW: std::ops::RangeInclusive<char> = '\u{C0}'..='\u{256}';
+const LATIN_HIGH: std::ops::RangeInclusive<char> = '\u{1E00}'..='\u{1EFF}';
+
+/// The place of `c` in the table of [`latin_table`].
+fn latin_index(c: char) -> Option<usize> {
+    let n = c as usize;
+    let (low, high) = (*LATIN_LOW.start() as usize, *LATIN_HIGH.start() as usize);
+    let low_len = *LATIN_LOW.end() as usize - low + 1;
+    if LATIN_LOW.contains(&c) {
+        Some(n - low)
+    } else if LATIN_HIGH.contains(&c) {
+        Some(low_len + n - high)
+    } else {
+        None
+    }
 }
 
 /// Every non-ASCII Latin letter with Vietnamese marks (both cases), and đ/Đ/ð/Ð/ɖ/Ɖ, with the
-/// parts of its lowercase form.
-fn latin_table() -> &'static FastMap<char, (char, Parts)> {
-    static TABLE: OnceLock<FastMap<char, (char, Parts)>> = OnceLock::new();
+/// parts of its lowercase form, indexed directly by [`latin_index`].
+fn latin_table() -> &'static [Option<(char, Parts)>] {
+    static TABLE: OnceLock<Vec<Option<(char, Parts)>>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = FastMap::default();
-        for c in ('\u{C0}'..='\u{24F}')
-            .chain(['\u{256}'])
-            .chain('\u{1E00}'..='\u{1EFF}')
-        {
+        let mut table = Vec::new();
+        for c in LATIN_LOW.chain(LATIN_HIGH) {
             let l = lower(c);
             let p = if l == 'đ' {
                 Some(Parts {
@@ -204,9 +244,7 @@ fn latin_table() -> &'static FastMap<char, (char, Parts)> {
             } else {
                 decompose(l)
             };
-            if let Some(p) = p {
-                table.insert(c, (l, p));
-            }
+            table.push(p.map(|p| (l, p)));
         }
         table
     })

@@ -13,7 +13,9 @@
 //!    breaks.
 //! 2. Words split apart joined: single letters linked by dots, dashes or underscores (`đ.m`,
 //!    `T.à.i`), runs of three or more single letters separated by equal spaces
-//!    (`n h à c á i`; digits at the ends of a run stay apart), digit groups (`1.000.000`).
+//!    (`n h à c á i`; digits at the ends of a run stay apart; letters with Vietnamese diacritics
+//!    are cut into the syllables they spell: `nhà cái`; in a text spaced letter by letter, pairs
+//!    join too), digit groups (`1.000.000`).
 //! 3. Per word: look-alike letters of other scripts, leetspeak (`s3x`, `c4`), repeated letters
 //!    (`đẹpppp` → `đẹp`; a word that is one letter repeated keeps three: `kkkkk` → `kkk`), one
 //!    tone placement (`hoà` → `hòa`, `thuỷ` → `thủy`).
@@ -23,11 +25,12 @@
 //!
 //! The tables are data files under `data/` (`teencode.toml`, `leet.toml`, `emoji.toml`).
 
-mod hash;
+pub(crate) mod hash;
 mod join;
 mod letters;
 mod robust;
 mod scan;
+mod syllable;
 mod tables;
 mod teencode;
 mod view;
@@ -36,7 +39,10 @@ mod word;
 use std::cell::RefCell;
 use std::ops::Range;
 
-pub use robust::{strip_diacritics, to_nfd};
+pub use robust::{insert_spaces, strip_diacritics, to_nfd, to_teencode};
+
+pub(crate) use letters::is_word_char;
+pub(crate) use syllable::is_syllable;
 
 use join::Item;
 use teencode::{Shaped, Writer};
@@ -47,7 +53,6 @@ struct Buffers {
     chars: Vec<char>,
     scan: scan::Scan,
     join: join::Buffers,
-    units: Vec<scan::Unit>,
     items: Vec<Item>,
     shaped: Vec<scan::Unit>,
     keys: String,
@@ -65,7 +70,6 @@ impl Buffers {
         self.scan.units.shrink_to(KEPT_CAPACITY);
         self.scan.tokens.shrink_to(KEPT_CAPACITY);
         self.join.shrink_to(KEPT_CAPACITY);
-        self.units.shrink_to(KEPT_CAPACITY);
         self.items.shrink_to(KEPT_CAPACITY);
         self.shaped.shrink_to(KEPT_CAPACITY);
         self.keys.shrink_to(KEPT_CAPACITY);
@@ -82,8 +86,10 @@ fn normalize(original: &str, b: &mut Buffers) -> Normalized {
     let tables = tables::tables();
     b.chars.clear();
     b.chars.extend(original.chars());
-    scan::scan(&b.chars, tables, &mut b.scan);
-    join::join(&b.scan, &mut b.join, &mut b.units, &mut b.items);
+    let bytes = original.as_bytes();
+    let viqr_signs = bytes.contains(&b'`') || bytes.contains(&b'^');
+    scan::scan(&b.chars, viqr_signs, tables, &mut b.scan);
+    join::join(&b.scan, &mut b.join, tables, &mut b.items);
     b.shaped.clear();
     b.keys.clear();
     b.words.clear();
@@ -96,7 +102,7 @@ fn normalize(original: &str, b: &mut Buffers) -> Normalized {
             } => {
                 let start = b.shaped.len();
                 word::shape(
-                    &b.units[units.clone()],
+                    &b.scan.units[units.clone()],
                     tables,
                     &mut b.shaped,
                     &mut b.scratch,
@@ -122,15 +128,25 @@ fn normalize(original: &str, b: &mut Buffers) -> Normalized {
     let mut out = Writer::with_capacity(b.shaped.len() + b.words.len());
     teencode::write(&b.words, &b.shaped, &b.keys, tables, &mut out);
     let Writer {
-        accented, folded, ..
+        accented,
+        folded,
+        words_only,
+        clause_ends,
+        english,
+        ..
     } = out;
+    let (accented, accented_map) = accented.finish();
+    let (folded, folded_map) = folded.finish();
     Normalized {
-        accented: accented.text,
-        folded: folded.text,
+        accented,
+        folded,
         original: original.to_owned(),
-        accented_map: accented.map,
-        folded_map: folded.map,
+        accented_map,
+        folded_map,
         had_diacritics: b.scan.had_diacritics,
+        words_only: words_only && b.scan.words_only,
+        clause_ends,
+        english,
     }
 }
 
@@ -156,7 +172,7 @@ pub enum TextError {
 #[derive(Debug, Clone)]
 pub struct Normalized {
     /// NFC, lowercase, one tone placement ("hoà" → "hòa"), Ð/ð → đ, zero-width removed, letters
-    /// split by spaces/dots/dashes joined back ("n h à c á i" → "nhàcái"; "đ.m" → "đm"), runs of
+    /// split by spaces/dots/dashes joined back ("n h à c á i" → "nhà cái"; "đ.m" → "đm"), runs of
     /// 3+ same letters cut to 1 ("đẹpppp" → "đẹp"), leetspeak/look-alikes mapped in words that mix
     /// letters and digits ("s3x" → "sex"), teencode expanded word by word ("ko" → "không"),
     /// emoji that carry meaning replaced by a word token (🔪 → "emoji_knife").
@@ -170,6 +186,12 @@ pub struct Normalized {
     accented_map: view::SpanMap,
     folded_map: view::SpanMap,
     had_diacritics: bool,
+    /// Both views are words of letters, digits and `_` separated by single spaces.
+    words_only: bool,
+    /// Bit `i`: word `i` of `accented` is followed by punctuation that ends a clause.
+    clause_ends: [u64; teencode::CLAUSE_WORDS / 64],
+    /// The text reads as English (more English cue words than Vietnamese ones).
+    english: bool,
 }
 
 impl Normalized {
@@ -206,6 +228,27 @@ impl Normalized {
     /// bytes `range` of `folded`. Out-of-range or empty input gives an empty range.
     pub fn original_span_folded(&self, range: Range<usize>) -> Range<usize> {
         self.folded_map.span(range)
+    }
+
+    /// Whether both views are words made only of letters, digits and `_`, separated by single
+    /// spaces (no "'", "$" … inside a word), so that matchers can take words as they come.
+    pub(crate) fn words_only(&self) -> bool {
+        self.words_only
+    }
+
+    /// Whether the text reads as English (more English cue words, as "you", "what", "tell",
+    /// than Vietnamese ones), the reading teencode was expanded with.
+    pub(crate) fn reads_english(&self) -> bool {
+        self.english
+    }
+
+    /// Whether word `i` of `accented` (counted from 0, split on spaces) is followed by
+    /// punctuation that ends a clause (",", ".", "?" …), an emoji or the end of the text; known
+    /// for the first 256 words (false after them).
+    pub(crate) fn ends_clause(&self, i: usize) -> bool {
+        self.clause_ends
+            .get(i / 64)
+            .is_some_and(|cell| cell & (1 << (i % 64)) != 0)
     }
 
     /// Whether the original had Vietnamese diacritics at all (text typed without them is

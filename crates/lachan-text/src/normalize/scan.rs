@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::letters::{self, ACUTE, CIRCUMFLEX, GRAVE, TILDE, is_invisible, is_mark};
+use super::letters::{self, ACUTE, CIRCUMFLEX, GRAVE, TILDE, is_invisible, is_mark, is_word_char};
 use super::tables::Tables;
 
 /// One character of a word, with the original characters (char indices) behind it.
@@ -73,6 +73,8 @@ pub(super) struct Scan {
     pub tokens: Vec<Token>,
     /// Whether any Latin letter carried a Vietnamese diacritic (or was đ).
     pub had_diacritics: bool,
+    /// Whether every unit (VIQR marks aside) is a letter, a digit or `_` in both views.
+    pub words_only: bool,
 }
 
 /// Characters that join the letters of a split word ("đ.m", "T-à-i").
@@ -242,12 +244,18 @@ impl Scanner<'_> {
         }
         let lc = letters::lower(c);
         if marks.is_empty() {
-            self.push_unit(Unit::new(lc, start, end));
+            self.push_checked(Unit::new(lc, start, end));
         } else {
             for ch in std::iter::once(lc).chain(marks.iter().copied()).nfc() {
-                self.push_unit(Unit::new(ch, start, end));
+                self.push_checked(Unit::new(ch, start, end));
             }
         }
+    }
+
+    /// Pushes a unit that may hold something other than a letter, digit or `_`.
+    fn push_checked(&mut self, unit: Unit) {
+        self.out.words_only &= is_word_char(unit.ch) && unit.fold.is_none_or(is_word_char);
+        self.push_unit(unit);
     }
 
     fn push_viqr(&mut self, mark: char, at: u32) {
@@ -267,7 +275,7 @@ impl Scanner<'_> {
         let Some(last) = self.last() else {
             // "$ex": a word may start with `$` before a letter ("$100" is money).
             if c == '$' && rest.first().is_some_and(|n| n.is_alphabetic()) {
-                self.push_unit(Unit::new('$', at, at + 1));
+                self.push_checked(Unit::new('$', at, at + 1));
                 return true;
             }
             return false;
@@ -291,7 +299,7 @@ impl Scanner<'_> {
                 if vowel.is_some() && !is_contraction(rest) {
                     self.push_viqr(ACUTE, at);
                 } else {
-                    self.push_unit(Unit::new('\'', at, at + 1));
+                    self.push_checked(Unit::new('\'', at, at + 1));
                 }
             }
             c if is_apostrophe(c)
@@ -302,15 +310,15 @@ impl Scanner<'_> {
                 self.push_viqr(ACUTE, at);
             }
             '@' if last.is_alphanumeric() && next_letter && !is_email_domain(rest) => {
-                self.push_unit(Unit::new('@', at, at + 1));
+                self.push_checked(Unit::new('@', at, at + 1));
             }
             '!' if last.is_alphabetic() && next_letter => {
-                self.push_unit(Unit::new('!', at, at + 1))
+                self.push_checked(Unit::new('!', at, at + 1))
             }
             '$' if (last.is_alphabetic() || last == '$')
                 && !rest.first().is_some_and(|n| n.is_numeric()) =>
             {
-                self.push_unit(Unit::new('$', at, at + 1))
+                self.push_checked(Unit::new('$', at, at + 1))
             }
             _ => return false,
         }
@@ -318,18 +326,21 @@ impl Scanner<'_> {
     }
 }
 
-/// Scans `chars` (the original text) into `out`.
-pub(super) fn scan(chars: &[char], tables: &'static Tables, out: &mut Scan) {
+/// Scans `chars` (the original text) into `out`. `viqr_signs`: the text has a "`" or a "^"
+/// (that could be a VIQR mark).
+pub(super) fn scan(chars: &[char], viqr_signs: bool, tables: &'static Tables, out: &mut Scan) {
     out.units.clear();
     out.tokens.clear();
     out.had_diacritics = false;
-    let viqr_text = (1..chars.len()).any(|i| {
-        let base = || letters::parts(chars[i - 1]).map(|p| p.base);
-        (chars[i] == '`' && base().is_some_and(letters::is_vowel))
-            || (chars[i] == '^'
-                && chars.get(i + 1) != Some(&'^')
-                && matches!(base(), Some('a' | 'e' | 'o')))
-    });
+    out.words_only = true;
+    let viqr_text = viqr_signs
+        && (1..chars.len()).any(|i| {
+            let base = || letters::parts(chars[i - 1]).map(|p| p.base);
+            (chars[i] == '`' && base().is_some_and(letters::is_vowel))
+                || (chars[i] == '^'
+                    && chars.get(i + 1) != Some(&'^')
+                    && matches!(base(), Some('a' | 'e' | 'o')))
+        });
     let mut s = Scanner {
         tables,
         out,
@@ -343,8 +354,33 @@ pub(super) fn scan(chars: &[char], tables: &'static Tables, out: &mut Scan) {
         let c = chars[i];
         let at = i as u32;
         i += 1;
+        // Fast paths: a letter or digit with no combining mark after it.
+        if !chars.get(i).is_some_and(|&m| is_mark(m)) {
+            if c.is_ascii_alphanumeric() {
+                let l = c.to_ascii_lowercase();
+                s.push_unit(Unit {
+                    ch: l,
+                    fold: Some(l),
+                    start: at,
+                    end: at + 1,
+                    viqr: false,
+                });
+                continue;
+            }
+            if let Some((lc, p)) = letters::latin(c) {
+                s.out.had_diacritics |= p.has_diacritic();
+                s.push_unit(Unit {
+                    ch: lc,
+                    fold: Some(p.fold()),
+                    start: at,
+                    end: at + 1,
+                    viqr: false,
+                });
+                continue;
+            }
+        }
         let letter = c.is_ascii_alphanumeric() || (!c.is_ascii() && letters::latin(c).is_some());
-        if !letter && (is_invisible(c) || is_mark(c)) {
+        if !letter && !c.is_ascii() && (is_invisible(c) || is_mark(c)) {
             continue;
         }
         if !letter

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::hash::FastMap;
-use super::letters::fold;
+use super::letters::{fold, is_word_char};
 
 /// The language a stretch of text reads as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub(super) enum Lang {
 pub(super) struct Expansion {
     /// (accented char, folded char) pairs.
     pub chars: Box<[(char, Option<char>)]>,
+    /// Only letters, digits, `_` and spaces (no "'" as in "i don't know").
+    pub words_only: bool,
 }
 
 /// What the tables know about one folded word.
@@ -98,6 +100,16 @@ pub(super) struct Tables {
     pub lookalike: FastMap<char, char>,
     /// Emoji → token ("emoji_knife").
     pub emoji: FastMap<char, Box<str>>,
+    /// Per letter `a..=z`: whether it is a word of Vietnamese teencode on its own ("t", "r",
+    /// "j"), so that it may stand alone when spaced letters are cut into syllables.
+    pub single_letters: [bool; 26],
+}
+
+impl Tables {
+    /// Whether the lowercase ASCII letter `b` is a teencode word of Vietnamese on its own.
+    pub fn single_letter(&self, b: u8) -> bool {
+        b.is_ascii_lowercase() && self.single_letters[usize::from(b - b'a')]
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,9 +166,17 @@ fn build() -> Result<Tables, String> {
     add_cues(&mut words, &teencode.cues)?;
     add_words(&mut words, &teencode)?;
     let phrases = phrases(&mut words, &teencode.phrases)?;
+    let mut single_letters = [false; 26];
+    for (i, slot) in single_letters.iter_mut().enumerate() {
+        let letter = char::from(b'a' + i as u8).to_string();
+        *slot = words
+            .get(letter.as_str())
+            .is_some_and(|w| w.always.is_some() || w.vi.is_some() || w.vi_inside.is_some());
+    }
     Ok(Tables {
         words,
         phrases,
+        single_letters,
         leet: leet_table(&leet.leet)?,
         lookalike: char_map(&leet.lookalike)?,
         emoji: emoji_tokens(&emoji.emoji)?,
@@ -317,7 +337,9 @@ fn expansion(text: &str) -> Result<Expansion, String> {
         .map(|c| (c, fold(c)))
         .collect::<Vec<_>>()
         .into_boxed_slice();
-    Ok(Expansion { chars })
+    let word = |c: char| c == ' ' || is_word_char(c);
+    let words_only = chars.iter().all(|&(c, f)| word(c) && f.is_none_or(word));
+    Ok(Expansion { chars, words_only })
 }
 
 #[cfg(test)]
@@ -334,5 +356,11 @@ mod tests {
         assert_eq!(t.leet.get('3'), Some('e'));
         assert_eq!(&*t.emoji[&'🍆'], "emoji_eggplant");
         assert!(t.phrases.contains_key("tk mk"));
+        // The shaper skips Latin letters when it looks for look-alikes.
+        assert!(
+            t.lookalike
+                .keys()
+                .all(|&c| super::super::letters::latin(c).is_none())
+        );
     }
 }

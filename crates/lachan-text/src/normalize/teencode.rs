@@ -5,6 +5,9 @@ use super::scan::Unit;
 use super::tables::{Expansion, Lang, Tables, WordInfo};
 use super::view::View;
 
+/// Words of the accented view whose clause ends are recorded ([`super::Normalized::ends_clause`]).
+pub(super) const CLAUSE_WORDS: usize = 256;
+
 /// A shaped word or an emoji token, ready for expansion.
 pub(super) enum Shaped {
     /// A word: a range of the shaped unit buffer and of the key buffer (its folded form).
@@ -71,6 +74,15 @@ pub(super) struct Writer {
     pub accented: View,
     /// The folded view.
     pub folded: View,
+    /// Whether every expansion written had only letters, digits, `_` and spaces.
+    pub words_only: bool,
+    /// Bit `i`: word `i` of the accented view ends a clause (for the first [`CLAUSE_WORDS`]).
+    pub clause_ends: [u64; CLAUSE_WORDS / 64],
+    /// The text read as English.
+    pub english: bool,
+    /// Spaces in the accented view up to byte `counted` (the index of its last word).
+    spaces: usize,
+    counted: usize,
     last_end: u32,
 }
 
@@ -78,8 +90,13 @@ impl Writer {
     /// Writers sized for about `chars` characters.
     pub fn with_capacity(chars: usize) -> Writer {
         Writer {
-            accented: View::with_capacity(chars),
-            folded: View::with_capacity(chars),
+            accented: View::with_capacity(chars, 2),
+            folded: View::with_capacity(chars, 1),
+            words_only: true,
+            clause_ends: [0; CLAUSE_WORDS / 64],
+            english: false,
+            spaces: 0,
+            counted: 0,
             last_end: 0,
         }
     }
@@ -103,6 +120,9 @@ impl Writer {
             return;
         }
         self.gap();
+        if let Some((e, _)) = expansion {
+            self.words_only &= e.words_only;
+        }
         match expansion {
             Some((e, true)) => {
                 for &(c, _) in e.chars.iter() {
@@ -138,6 +158,20 @@ impl Writer {
             }
         }
         self.last_end = end;
+    }
+
+    /// Marks the last word written as the end of a clause.
+    fn end_clause(&mut self) {
+        let text = self.accented.text.as_bytes();
+        if text.is_empty() {
+            return;
+        }
+        let new = text.get(self.counted..).unwrap_or_default();
+        self.spaces += new.iter().filter(|&&b| b == b' ').count();
+        self.counted = text.len();
+        if let Some(cell) = self.clause_ends.get_mut(self.spaces / 64) {
+            *cell |= 1 << (self.spaces % 64);
+        }
     }
 
     fn token(&mut self, token: &str, at: u32) {
@@ -189,6 +223,7 @@ pub(super) fn write(
     out: &mut Writer,
 ) {
     let text = text_lang(words);
+    out.english = text == Lang::En;
     let mut scratch = String::new();
     let mut after_number = false;
     let mut i = 0;
@@ -229,6 +264,12 @@ pub(super) fn write(
                     Some((&p.expansion, acc)),
                     (start, extent(next).1.max(end)),
                 );
+                if let Some(Shaped::Word {
+                    clause_end: true, ..
+                }) = words.get(i + 1)
+                {
+                    out.end_clause();
+                }
                 after_number = false;
                 i += 2;
                 continue;
@@ -246,6 +287,9 @@ pub(super) fn write(
                 out.word(&[w], Some((e, acc)), (start, end));
             }
             None => out.word(&[w], None, (start, end)),
+        }
+        if clause_end {
+            out.end_clause();
         }
         after_number = is_number(w);
         i += 1;

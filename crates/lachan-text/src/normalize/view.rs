@@ -12,18 +12,19 @@ pub(super) struct View {
 }
 
 impl View {
-    /// An empty view with room for about `chars` characters.
-    pub fn with_capacity(chars: usize) -> View {
+    /// An empty view with room for about `chars` characters of `bytes` bytes each on average.
+    pub fn with_capacity(chars: usize, bytes: usize) -> View {
         View {
-            text: String::with_capacity(chars + chars / 2),
+            text: String::with_capacity(chars * bytes + 16),
             map: SpanMap {
                 len: 0,
-                chars: Vec::with_capacity(chars),
+                chars: Vec::with_capacity(chars + chars / 2 + 16),
             },
         }
     }
 
     /// Appends `ch`, made from original chars `start..end` (an empty range for a word gap).
+    #[inline]
     pub fn push(&mut self, ch: char, start: u32, end: u32) {
         self.map.chars.push(Char {
             offset: self.text.len() as u32,
@@ -31,7 +32,12 @@ impl View {
             end,
         });
         self.text.push(ch);
+    }
+
+    /// The text and its map.
+    pub fn finish(mut self) -> (String, SpanMap) {
         self.map.len = self.text.len();
+        (self.text, self.map)
     }
 }
 
@@ -99,15 +105,17 @@ mod tests {
         for (c, s, e) in [('a', 0, 2), ('đ', 2, 3), (' ', 3, 3), ('b', 5, 6)] {
             view.push(c, s, e);
         }
-        let v = &view.map;
+        let len = view.text.len();
+        let (_, v) = view.finish();
+        let v = &v;
         assert_eq!(v.span(0..1), 0..2);
         assert_eq!(v.span(1..3), 2..3);
-        assert_eq!(v.span(0..view.text.len()), 0..6);
+        assert_eq!(v.span(0..len), 0..6);
         assert_eq!(v.span(3..4), 3..3);
         assert_eq!(v.span(100..200), 6..6);
         #[allow(clippy::reversed_empty_ranges)]
         let backwards = v.span(4..1);
         assert_eq!(backwards, 2..2);
-        assert_eq!(View::default().map.span(0..5), 0..0);
+        assert_eq!(View::default().finish().1.span(0..5), 0..0);
     }
 }

@@ -1,7 +1,7 @@
 //! Transforms of one word: look-alike letters, leetspeak, VIQR marks, repeated letters and
 //! the canonical tone placement.
 
-use super::letters::{self, Parts, is_vowel};
+use super::letters::{self, Parts, is_letter, is_vowel};
 use super::scan::Unit;
 use super::tables::Tables;
 
@@ -12,50 +12,113 @@ const KEPT_WHOLE_WORD_REPEAT: usize = 3;
 /// Longer vowel runs are not Vietnamese and keep their tone where it is.
 const MAX_VOWEL_RUN: usize = 4;
 
+/// What one pass over a word tells about the steps it needs.
+struct Needs {
+    /// Only ASCII characters: no look-alikes, no tone to place.
+    ascii: bool,
+    /// A character that may carry a tone mark (a Latin letter with one, or any character the
+    /// Latin tables do not know).
+    toned: bool,
+    /// A character that is neither ASCII nor a Latin letter (maybe a look-alike).
+    foreign: bool,
+    /// A character with a leetspeak reading.
+    leet: bool,
+    /// A VIQR mark to put on a vowel.
+    viqr: bool,
+    /// A letter repeated [`MIN_REPEAT`] times or more.
+    repeat: bool,
+}
+
+fn needs(word: &[Unit], tables: &Tables) -> Needs {
+    let mut n = Needs {
+        ascii: true,
+        toned: false,
+        foreign: false,
+        leet: false,
+        viqr: false,
+        repeat: false,
+    };
+    let mut run = 0;
+    let mut last = None;
+    for u in word {
+        if !u.ch.is_ascii() {
+            n.ascii = false;
+            match letters::parts(u.ch) {
+                Some(p) => n.toned |= p.tone.is_some(),
+                None => {
+                    n.toned = true;
+                    n.foreign = true;
+                }
+            }
+        }
+        n.leet |= tables.leet.get(u.ch).is_some();
+        n.viqr |= u.viqr;
+        run = if last.is_some() && last == u.fold {
+            run + 1
+        } else {
+            1
+        };
+        last = u.fold;
+        n.repeat |= run >= MIN_REPEAT;
+    }
+    n
+}
+
 /// Appends the shaped form of `word` to `out`.
 pub(super) fn shape(word: &[Unit], tables: &Tables, out: &mut Vec<Unit>, scratch: &mut String) {
     let start = out.len();
     out.extend_from_slice(word);
+    let n = needs(word, tables);
     let w = &mut out[start..];
-    map_lookalikes(w, tables);
-    if leet_applies(w, tables, scratch) {
+    let mut mapped = false;
+    if n.foreign {
+        mapped |= map_lookalikes(w, tables);
+    }
+    if n.leet && leet_applies(w, tables, scratch) {
         for u in w.iter_mut() {
             if let Some(l) = tables.leet.get(u.ch) {
                 u.ch = l;
                 u.fold = Some(l);
             }
         }
+        mapped = true;
     }
-    apply_viqr(out, start);
-    squash_repeats(out, start);
-    place_tones(&mut out[start..]);
+    if n.viqr {
+        apply_viqr(out, start);
+    }
+    if n.repeat || n.viqr || mapped {
+        squash_repeats(out, start);
+    }
+    if n.toned || n.viqr {
+        place_tones(&mut out[start..]);
+    }
 }
 
 /// Maps letters of other scripts that look Latin, in a word with Latin letters or made only
-/// of look-alikes.
-fn map_lookalikes(w: &mut [Unit], tables: &Tables) {
-    if !w
-        .iter()
-        .any(|u| !u.ch.is_ascii() && tables.lookalike.contains_key(&u.ch))
-    {
-        return;
+/// of look-alikes; returns whether it did.
+fn map_lookalikes(w: &mut [Unit], tables: &Tables) -> bool {
+    // Latin letters (ASCII or with Vietnamese marks) are never look-alikes.
+    let lookalike =
+        |c: char| !c.is_ascii() && letters::latin(c).is_none() && tables.lookalike.contains_key(&c);
+    if !w.iter().any(|u| lookalike(u.ch)) {
+        return false;
     }
     let latin = w
         .iter()
-        .any(|u| u.ch.is_alphabetic() && letters::parts(u.ch).is_some());
+        .any(|u| is_letter(u.ch) && letters::parts(u.ch).is_some());
     let foreign = w.iter().any(|u| {
-        u.ch.is_alphabetic()
-            && letters::parts(u.ch).is_none()
-            && !tables.lookalike.contains_key(&u.ch)
+        is_letter(u.ch) && letters::parts(u.ch).is_none() && !tables.lookalike.contains_key(&u.ch)
     });
-    if latin || !foreign {
-        for u in w.iter_mut() {
-            if let Some(&l) = tables.lookalike.get(&u.ch) {
-                u.ch = l;
-                u.fold = Some(l);
-            }
+    if !latin && foreign {
+        return false;
+    }
+    for u in w.iter_mut() {
+        if let Some(&l) = tables.lookalike.get(&u.ch) {
+            u.ch = l;
+            u.fold = Some(l);
         }
     }
+    true
 }
 
 /// Whether the digits and symbols of `w` are leetspeak: the word starts with a letter (or `$`,
@@ -72,9 +135,9 @@ fn leet_applies(w: &[Unit], tables: &Tables, scratch: &mut String) -> bool {
     let n = letters().count();
     let mut it = letters();
     let starts_right = match (it.next(), it.next()) {
-        (Some(first), _) if first.ch.is_alphabetic() || first.ch == '$' => true,
+        (Some(first), _) if is_letter(first.ch) || first.ch == '$' => true,
         // "0ur", "0nline": a number never starts with 0 followed by letters.
-        (Some(first), Some(second)) => first.ch == '0' && second.ch.is_alphabetic() && n >= 3,
+        (Some(first), Some(second)) => first.ch == '0' && is_letter(second.ch) && n >= 3,
         _ => false,
     };
     if !starts_right || letters().any(|u| u.ch.is_numeric() && !leet(u)) {
@@ -90,7 +153,7 @@ fn leet_applies(w: &[Unit], tables: &Tables, scratch: &mut String) -> bool {
     let symbol = letters().any(|u| matches!(u.ch, '@' | '$' | '!'));
     let last_alpha = letters()
         .enumerate()
-        .filter(|(_, u)| u.ch.is_alphabetic())
+        .filter(|(_, u)| is_letter(u.ch))
         .map(|(i, _)| i)
         .last();
     let interior = letters()
@@ -152,8 +215,13 @@ fn apply_viqr(out: &mut Vec<Unit>, start: usize) {
 /// (or the first); a word that is only one letter repeated keeps three.
 fn squash_repeats(out: &mut Vec<Unit>, start: usize) {
     let len = out.len() - start;
-    let same =
-        |a: &Unit, b: &Unit| a.fold == b.fold && a.ch.is_alphabetic() && b.ch.is_alphabetic();
+    let same = |a: &Unit, b: &Unit| a.fold == b.fold && is_letter(a.ch) && is_letter(b.ch);
+    if !out[start..]
+        .windows(MIN_REPEAT)
+        .any(|run| run.iter().all(|u| same(u, &run[0])))
+    {
+        return;
+    }
     let whole = len >= MIN_REPEAT && out[start..].iter().all(|u| same(u, &out[start]));
     if whole {
         let end = out[out.len() - 1].end;
