@@ -467,3 +467,37 @@ fn every_rotation_and_flip_of_a_banked_photo_matches() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no hash bank is named 'nope'"));
 }
+
+/// The file name's extension is never trusted: an image is read by its content, so a JPEG saved
+/// as `.png` hashes exactly as under its own name, and a text file named `.jpg` is named as not
+/// an image.
+#[test]
+fn extensions_are_not_trusted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let misnamed = tmp.path().join("photo.png");
+    std::fs::copy(image("reg-test-input/dih/bridge-1-original.jpg"), &misnamed).unwrap();
+    let pretender = tmp.path().join("notes.jpg");
+    std::fs::copy(image("reg-test-input/needles.txt"), &pretender).unwrap();
+
+    let out = lachan(
+        tmp.path(),
+        &[
+            "image",
+            "hash",
+            "--json",
+            &misnamed.display().to_string(),
+            &pretender.display().to_string(),
+        ],
+    );
+    assert!(!out.status.success(), "one file is not an image");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["pdq"], BRIDGE);
+    assert!(lines[0].get("error").is_none(), "{}", lines[0]);
+    assert!(lines[1]["pdq"].is_null(), "{}", lines[1]);
+    assert!(
+        !lines[1]["error"].as_str().unwrap_or_default().is_empty(),
+        "{}",
+        lines[1]
+    );
+}
