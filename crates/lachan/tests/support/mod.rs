@@ -65,13 +65,29 @@ pub fn upstream(lifetime: Duration) -> SocketAddr {
     addr
 }
 
-/// A free loopback UDP port (for a DNS listener: its TCP twin is free too in practice).
+/// A free loopback port for a DNS listener: free for UDP and TCP alike, and chosen below the
+/// kernel's ephemeral range (32768 and up), so that no test's outgoing connection can take it
+/// between this check and the server's bind.
 pub fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::hash::{BuildHasher, Hasher};
+    use std::net::TcpListener;
+    const FIRST: u16 = 20_000;
+    const SPAN: u64 = 12_000;
+    let seed = std::collections::hash_map::RandomState::new();
+    for attempt in 0..1_000u64 {
+        let mut hasher = seed.build_hasher();
+        hasher.write_u64(attempt);
+        let port = FIRST + (hasher.finish() % SPAN) as u16;
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!(
+        "no free loopback port between {FIRST} and {}",
+        u64::from(FIRST) + SPAN
+    )
 }
 
 /// Asks `server` for `name` (A) from the address `from`.
