@@ -27,7 +27,7 @@ use std::hint::black_box;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lachan_policy::Category;
-use lachan_text::classify::metrics::{Counts, MessageCounts, label_category};
+use lachan_text::classify::metrics::{Counts, DATA_LABELS, MessageCounts, label_category};
 use lachan_text::classify::{Action, Classifier, Policy, TEXT_CATEGORIES};
 use lachan_text::conversation::metrics::{Metrics, Outcome, compute};
 use lachan_text::conversation::{Analyser, AnalyserConfig, Conversation, Message, Role};
@@ -39,21 +39,6 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/text");
 const HELDOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/heldout");
-
-/// The labels of the dev and held-out sets, in their README's order.
-const LABELS: &[&str] = &[
-    "sexual",
-    "sexual_minors",
-    "grooming",
-    "sextortion",
-    "self_harm",
-    "bullying",
-    "violence",
-    "gambling",
-    "drugs",
-    "scam",
-    "hate",
-];
 
 /// Messages timed per speed run, at least.
 const TIMED: usize = 200_000;
@@ -595,7 +580,7 @@ fn main() -> Result<()> {
     );
     let dev_categories = scores[0][0].categories.as_ref().map(MessageCounts::report);
     let held_categories = scores[3][0].categories.as_ref().map(MessageCounts::report);
-    for label in LABELS {
+    for label in DATA_LABELS {
         let Some(category) = label_category(label) else {
             continue;
         };
@@ -766,7 +751,7 @@ fn main() -> Result<()> {
             .iter()
             .map(|s| s.categories.as_ref().map(MessageCounts::report))
             .collect();
-        for label in LABELS {
+        for label in DATA_LABELS {
             let Some(category) = label_category(label) else {
                 continue;
             };

@@ -17,7 +17,7 @@
 //! The assertions keep a margin of a few points under (or over) these figures.
 
 use lachan_policy::Category;
-use lachan_text::classify::metrics::{Counts, MessageCounts, label_category};
+use lachan_text::classify::metrics::{Counts, DATA_LABELS, MessageCounts, label_category};
 use lachan_text::classify::{
     Action, BUILTIN_CONTEXTS, BUILTIN_LEXICONS, BUILTIN_MODEL, Classifier, Policy, Severity,
     TEXT_CATEGORIES, Thresholds, Verdict,
@@ -25,21 +25,6 @@ use lachan_text::classify::{
 use lachan_text::normalize::{Normalized, strip_diacritics, to_nfd};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/text");
-
-/// The labels of the dev messages, as categories.
-const DEV_LABELS: &[&str] = &[
-    "sexual",
-    "sexual_minors",
-    "grooming",
-    "sextortion",
-    "self_harm",
-    "bullying",
-    "violence",
-    "gambling",
-    "drugs",
-    "scam",
-    "hate",
-];
 
 fn check(text: &str) -> Verdict {
     let n = Normalized::new(text).expect("short text");
@@ -81,7 +66,7 @@ fn dev_messages() -> Vec<DevMessage> {
 }
 
 fn evaluated() -> Vec<Category> {
-    DEV_LABELS
+    DATA_LABELS
         .iter()
         .map(|l| label_category(l).expect("label"))
         .collect()

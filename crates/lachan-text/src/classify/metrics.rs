@@ -6,6 +6,22 @@ use std::collections::BTreeMap;
 use lachan_policy::Category;
 use serde::Serialize;
 
+/// The eleven labels of the development set (and of the held-out set written in its schema), in
+/// its README's order; [`label_category`] names the category of each.
+pub const DATA_LABELS: &[&str] = &[
+    "sexual",
+    "sexual_minors",
+    "grooming",
+    "sextortion",
+    "self_harm",
+    "bullying",
+    "violence",
+    "gambling",
+    "drugs",
+    "scam",
+    "hate",
+];
+
 /// The category a label of the development set names: its `sexual` is the taxonomy's `adult`;
 /// other labels are category names.
 pub fn label_category(label: &str) -> Option<Category> {
