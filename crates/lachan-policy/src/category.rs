@@ -13,13 +13,17 @@ pub struct UnknownName {
     pub expected: String,
 }
 
+/// Declares a snake_case vocabulary enum with `ALL`, `as_str`, `Display`, `FromStr` (errors are
+/// [`UnknownName`]) and serde under the same names. Exported so that other pure vocabulary crates
+/// (lachan-hotline) spell their names the same way; the calling crate must depend on `serde`.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
