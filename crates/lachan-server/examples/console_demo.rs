@@ -120,12 +120,14 @@ impl Lcg {
 async fn filled_store(now: Timestamp) -> anyhow::Result<Store> {
     let store = Store::open_in_memory().await?;
     let hash = hash_password(PASSWORD)?;
-    store.create_user("admin", &hash, Role::Admin, None).await?;
     store
-        .create_user("me-an", &hash, Role::Guardian, Some("nha-an"))
+        .create_user("admin", &hash, Role::Admin, None, None)
         .await?;
     store
-        .create_user("co-lan", &hash, Role::Guardian, Some("lop-6a"))
+        .create_user("me-an", &hash, Role::Guardian, Some("nha-an"), None)
+        .await?;
+    store
+        .create_user("co-lan", &hash, Role::Guardian, Some("lop-6a"), None)
         .await?;
     let zone = Zone::default();
     let an = Profile {

@@ -34,6 +34,7 @@ pub(crate) async fn token_principal(
             actor: format!("token:{}", found.name),
             role: found.role,
             household: found.household,
+            hotline: None,
             via: Via::Token {
                 id: found.id,
                 name: found.name,

@@ -4,6 +4,9 @@
 //! status, and crawlers or apps do not take the page for the site's content), browsers show a
 //! 403 body like any page, and nothing may cache it, so that the real site shows again at once
 //! when it is unblocked (a schedule ends, a guardian allows it).
+//!
+//! Its footer links to the hotline's public report form by a relative `/report`: that path is
+//! served on every host name (see `console::dispatch`), so the link works on the blocked name.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -72,6 +75,7 @@ ul{padding-left:1.25rem;margin:0}
 .help a{color:#8a4b00;font-weight:bold}
 .en{margin-top:1.25rem;font-size:.9rem;color:#4a5a6a}
 .why{text-align:center}
+.report{margin-top:1rem;font-size:.95rem}.report a,.en a{color:#24578e;font-weight:bold}
 </style>
 </head>
 <body>
@@ -92,7 +96,8 @@ ul{padding-left:1.25rem;margin:0}
 <strong>Em cần giúp đỡ hay muốn tâm sự?</strong><br>
 Gọi <a href="tel:111">Tổng đài 111 — miễn phí, 24/7</a>. Tổng đài quốc gia bảo vệ trẻ em luôn lắng nghe em.
 </div>
-<p class="en" lang="en">This site was blocked by Lachan to keep you safe online. If you need it, ask a parent or teacher. Need help? Call 111, Vietnam's child helpline: free, 24/7.</p>
+<p class="report">Thấy trẻ em bị hại trên mạng? <a href="/report">Báo cáo cho Tổng đài 111</a> (không cần tài khoản, có thể giấu tên).</p>
+<p class="en" lang="en">This site was blocked by Lachan to keep you safe online. If you need it, ask a parent or teacher. Need help? Call 111, Vietnam's child helpline: free, 24/7. Saw a child harmed online? <a href="/report?lang=en">Report it to hotline 111</a>.</p>
 </div>
 </main>
 </body>
@@ -109,6 +114,13 @@ mod tests {
         assert!(page.contains("Lý do: <strong>&lt;b&gt;x&lt;/b&gt;</strong>"));
         assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;.test"));
         assert!(!page.contains("<script>"));
+    }
+
+    #[test]
+    fn the_page_links_to_the_hotline_s_report_form() {
+        let page = render("example.com", None);
+        assert!(page.contains("href=\"/report\""), "{page}");
+        assert!(page.contains("href=\"tel:111\""));
     }
 
     #[test]

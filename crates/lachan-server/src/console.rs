@@ -13,7 +13,8 @@ use crate::state::AppState;
 use crate::ui::{self, Req};
 
 /// Sends requests for a blocked site's name to the block page, and the console's own to the
-/// routes.
+/// routes; the hotline's public report form is served on every name
+/// ([`ui::serves_any_host`]).
 pub(crate) async fn dispatch(
     State(state): State<AppState>,
     request: Request,
@@ -25,7 +26,10 @@ pub(crate) async fn dispatch(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .or_else(|| request.uri().authority().map(|a| a.to_string()));
     match host {
-        Some(host) if !is_console_host(&host, &state.console_hosts) => {
+        Some(host)
+            if !is_console_host(&host, &state.console_hosts)
+                && !ui::serves_any_host(request.uri().path()) =>
+        {
             let client = request
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

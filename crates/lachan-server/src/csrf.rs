@@ -146,6 +146,7 @@ mod tests {
             actor: "me".into(),
             role: Role::Admin,
             household: None,
+            hotline: None,
             via: Via::Session {
                 csrf: csrf.into(),
                 user_id: 1,

@@ -19,8 +19,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use lachan_image::index::{HashIndex, IndexMatch};
 use lachan_image::{DecodeLimits, DihedralResult, Hash256, ImageError, MATCH_DISTANCE, Transform};
 use lachan_policy::Category;
+use lachan_store::hotline::{ContentHash, HashKind};
 use lachan_store::{
-    BankCategory, ImageBank, ImageMatchDetails, NewReport, ReportSource, Store, StoreError,
+    BankCategory, Channel, ImageBank, ImageMatchDetails, NewReport, Store, StoreError,
 };
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -407,8 +408,8 @@ impl ImageService {
     }
 
     /// Hashes `bytes` (which are dropped once hashed), matches them against the current banks,
-    /// and files a hotline report when a `sexual_minors` bank matched, naming `who` and the
-    /// platform's `reference`.
+    /// and files a report in the queue of `hotline` (channel `image_match`) when a
+    /// `sexual_minors` bank matched, naming `who` and the platform's `reference`.
     pub(crate) async fn check(
         &self,
         store: &Store,
@@ -416,6 +417,7 @@ impl ImageService {
         now_ms: i64,
         bytes: axum::body::Bytes,
         reference: Option<String>,
+        hotline: &str,
     ) -> Result<Checked, CheckError> {
         let index = self.current(store).await?;
         let limits = self.options.decode_limits();
@@ -440,8 +442,8 @@ impl ImageService {
             .min_by_key(|m| m.distance)
         {
             Some(worst) => {
-                let report = hotline_report(&verdict, worst, who, now_ms, reference);
-                let id = store.file_report(&report).await?;
+                let report = hotline_report(&verdict, worst, who, now_ms, reference, hotline);
+                let id = store.file_report(&report).await?.id;
                 tracing::warn!(
                     report = id,
                     bank = %worst.bank,
@@ -457,19 +459,17 @@ impl ImageService {
     }
 }
 
-/// The report for the hotline's queue of an upload that matched `worst`, a `sexual_minors`
-/// bank hash.
+/// The report for the queue of `hotline` of an upload that matched `worst`, a `sexual_minors`
+/// bank hash: the hashes and the match, never the image.
 fn hotline_report(
     verdict: &ImageVerdict,
     worst: &BankMatch,
     who: &Principal,
     now_ms: i64,
     reference: Option<String>,
+    hotline: &str,
 ) -> NewReport {
     NewReport {
-        created_ms: now_ms,
-        source: ReportSource::ImageMatch,
-        category: Category::SexualMinors,
         reporter: Some(who.actor.clone()),
         token_id: match &who.via {
             Via::Token { id, .. } => Some(*id),
@@ -484,6 +484,19 @@ fn hotline_report(
             distance: worst.distance,
             transform: worst.transform.as_str().to_string(),
         }),
+        subtype: Some(lachan_hotline::Subtype::Csam),
+        hashes: vec![
+            ContentHash {
+                kind: HashKind::Pdq,
+                value: verdict.pdq.clone(),
+            },
+            ContentHash {
+                kind: HashKind::Sha256,
+                value: verdict.sha256.clone(),
+            },
+        ],
+        content_type: Some("image".to_string()),
+        ..NewReport::new(now_ms, hotline, Channel::ImageMatch, Category::SexualMinors)
     }
 }
 

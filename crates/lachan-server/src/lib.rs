@@ -13,17 +13,25 @@
 //! API is one function of [`ops`], which scopes it to the principal's household, validates it,
 //! writes the audit log and applies the change to DNS through the [`Gateway`].
 //!
-//! A principal's role decides what it reaches: people (`admin`, `guardian`) the console and
-//! the API of profiles, devices and accounts; `platform` tokens (software of a platform that
-//! hosts children) only the text-safety endpoints (`/api/v1/text/check`,
-//! `/api/v1/conversations/{id}/messages`), which guardians cannot use. Those endpoints run the
+//! A principal's role decides what it reaches: families (`admin`, `guardian`) the console and
+//! the API of profiles, devices and accounts; the hotline's staff (`operator`, `supervisor`,
+//! and `admin`) its queue, cases, authorities and statistics (an operator only the cases
+//! assigned to them, an administrator case contents only when it also supervises a hotline; see
+//! [`ops::HotlineScope`]); `platform` tokens (software of a platform that hosts children) only
+//! the text-safety endpoints (`/api/v1/text/check`, `/api/v1/conversations/{id}/messages`) and
+//! report filing (`POST /api/v1/reports`), which guardians cannot use. Those endpoints run the
 //! `lachan-text` engine; a conversation's analyser state (never its text) is kept in the store
 //! per token, expiring [`TextOptions::conversation_hours`] after its last message.
 //! Platform tokens also reach the image-safety endpoint (`/api/v1/images/check`): an upload is
 //! hashed in memory (PDQ and SHA-256, never written anywhere) and matched against the store's
 //! hash banks ([`BankIndex`], reloaded when the banks change); a match in a `sexual_minors`
 //! bank files a report for the hotline's queue (see [`ImageOptions`] and the `images` module's
-//! policy).
+//! policy), as does a conversation's first grooming alert.
+//!
+//! The hotline ([`HotlineOptions`]) takes reports from operators, the public web form,
+//! platforms and Lachan's own detections; every read of a case or report and every change is
+//! written to the hash-chained audit log; case attachments are sealed with the [`vault`]'s key,
+//! kept outside the database; statistics export through [`export`].
 //!
 //! Requests are sorted by their `Host` header: the console's own host (an IP literal or one of
 //! [`AppState::console_hosts`]) reaches the API and the console; any other name is a blocked
@@ -39,7 +47,9 @@ mod block_page;
 mod console;
 pub mod csrf;
 mod error;
+pub mod export;
 mod gateway;
+mod hotline;
 mod idle;
 mod images;
 mod limiter;
@@ -53,9 +63,11 @@ mod state;
 mod text;
 mod token;
 mod ui;
+pub mod vault;
 
 pub use error::ServerError;
 pub use gateway::{BoxFuture, Gateway, LiveProfile};
+pub use hotline::{ATTACHMENT_FORM_OVERHEAD, HotlineOptions};
 pub use images::{BankIndex, BankMatch, Checked, ImageAction, ImageOptions, ImageVerdict};
 pub use limits::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
 pub use password::{MIN_PASSWORD_CHARS, hash_password, verify_password};

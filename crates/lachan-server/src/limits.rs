@@ -16,46 +16,62 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest time a request may take to be answered.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The largest body of each path: [`MAX_BODY_BYTES`], or the upload limit for the image
-/// upload paths.
+/// The largest body of each path: [`MAX_BODY_BYTES`], or a larger limit for the upload routes
+/// (image checks, photo uploads, the hotline's attachments). Routes are written as the router
+/// writes them: a `{param}` segment matches any one segment of a request's path.
 #[derive(Debug, Clone)]
 pub(crate) struct BodyLimits {
-    uploads: Arc<[&'static str]>,
-    upload_max: usize,
+    uploads: Arc<[(&'static str, usize)]>,
 }
 
 impl BodyLimits {
-    /// Limits where the paths `uploads` take up to `upload_max` bytes.
-    pub(crate) fn new(uploads: Vec<&'static str>, upload_max: usize) -> BodyLimits {
+    /// Limits where each route of `uploads` takes bodies up to its size.
+    pub(crate) fn new(uploads: Vec<(&'static str, usize)>) -> BodyLimits {
         BodyLimits {
             uploads: uploads.into(),
-            upload_max,
         }
+    }
+
+    /// The upload limit of `path`, if it is an upload route's.
+    fn upload(&self, path: &str) -> Option<usize> {
+        self.uploads
+            .iter()
+            .find(|(route, _)| matches_route(route, path))
+            .map(|&(_, max)| max)
     }
 
     /// The 413 answer for a body over the limit of `path`.
     fn too_large(&self, path: &str) -> ApiError {
-        if self.uploads.contains(&path) {
-            ApiError::new(
+        match self.upload(path) {
+            Some(max) => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the upload is larger than {} bytes", self.upload_max),
-                "send a smaller image (a phone photo is a few MB); the administrator sets the \
-                 limit with [images] max_body_bytes",
-            )
-        } else {
-            ApiError::new(
+                format!("the upload is larger than {max} bytes"),
+                "send a smaller file (a phone photo is a few MB); the administrator sets the \
+                 limits with [images] max_body_bytes and [hotline] max_attachment_bytes",
+            ),
+            None => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
                 "send a smaller request; no API call needs more",
-            )
+            ),
         }
     }
 
     fn max(&self, path: &str) -> usize {
-        if self.uploads.contains(&path) {
-            self.upload_max
-        } else {
-            MAX_BODY_BYTES
+        self.upload(path).unwrap_or(MAX_BODY_BYTES)
+    }
+}
+
+/// Whether `path` is one of the paths of `route` (`/a/{id}/b` matches `/a/12/b`).
+fn matches_route(route: &str, path: &str) -> bool {
+    let mut routes = route.split('/');
+    let mut parts = path.split('/');
+    loop {
+        match (routes.next(), parts.next()) {
+            (None, None) => return true,
+            (Some(r), Some(p)) if r == p => {}
+            (Some(r), Some(p)) if r.starts_with('{') && r.ends_with('}') && !p.is_empty() => {}
+            _ => return false,
         }
     }
 }
@@ -85,5 +101,30 @@ pub(crate) async fn enforce(
             "retry in a moment",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterned_routes_match_one_segment_per_parameter() {
+        let limits = BodyLimits::new(vec![
+            ("/api/v1/images/check", 20),
+            ("/api/v1/hotline/cases/{id}/attachments", 10),
+        ]);
+        assert_eq!(limits.max("/api/v1/images/check"), 20);
+        assert_eq!(limits.max("/api/v1/hotline/cases/12/attachments"), 10);
+        assert_eq!(
+            limits.max("/api/v1/hotline/cases//attachments"),
+            MAX_BODY_BYTES
+        );
+        assert_eq!(
+            limits.max("/api/v1/hotline/cases/12/attachments/3"),
+            MAX_BODY_BYTES
+        );
+        assert_eq!(limits.max("/api/v1/hotline/cases/12"), MAX_BODY_BYTES);
+        assert_eq!(limits.max("/api/v1/profiles"), MAX_BODY_BYTES);
     }
 }

@@ -28,6 +28,9 @@ pub struct Principal {
     pub role: Role,
     /// The household or class a guardian manages (`None` for admins).
     pub household: Option<String>,
+    /// The hotline an operator or supervisor works for, or that an administrator also
+    /// supervises (`None` otherwise, and for API tokens).
+    pub hotline: Option<String>,
     /// The session or token the request came with.
     pub via: Via,
 }
@@ -68,12 +71,13 @@ impl Principal {
     }
 
     /// Whether this principal manages things of `household`: an admin manages everything, a
-    /// guardian only their own household (never things of no household), a platform nothing.
+    /// guardian only their own household (never things of no household), a platform and the
+    /// hotline's operators and supervisors nothing.
     pub fn manages(&self, household: Option<&str>) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Guardian => household.is_some() && household == self.household.as_deref(),
-            Role::Platform => false,
+            Role::Platform | Role::Operator | Role::Supervisor => false,
         }
     }
 
@@ -151,6 +155,7 @@ pub async fn authenticate(
         actor: user.username,
         role: user.role,
         household: user.household,
+        hotline: user.hotline,
         via: Via::Session {
             csrf: info.csrf,
             user_id: user.id,

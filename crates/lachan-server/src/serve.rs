@@ -27,27 +27,40 @@ use crate::state::AppState;
 
 /// The whole HTTP application: the API, the console and the block page, with the
 /// request limits of [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) (image uploads:
-/// [`ImageOptions::max_body_bytes`](crate::ImageOptions::max_body_bytes)) and
+/// [`ImageOptions::max_body_bytes`](crate::ImageOptions::max_body_bytes); case attachments:
+/// [`HotlineOptions::max_attachment_bytes`](crate::HotlineOptions::max_attachment_bytes) and
+/// the form's framing) and
 /// [`REQUEST_TIMEOUT`](crate::REQUEST_TIMEOUT).
 ///
 /// API endpoints other than the public ones (the OpenAPI document, sign-in, first-run setup)
 /// need a principal: a session cookie or a bearer token (see [`crate::Principal`]) whose role
-/// the endpoint allows: people (admins, guardians) reach the console's API, platform tokens
-/// only the content-safety endpoints (text and images), which guardians cannot use.
+/// the endpoint allows: families (admins, guardians) reach the API of profiles and devices,
+/// the hotline's staff (operators, supervisors, admins) the hotline's API, platform tokens only
+/// the content-safety endpoints (text and images) and report filing.
 pub fn router(state: AppState) -> Router {
     let upload_max = state.images.options().max_body_bytes;
-    let mut uploads = Vec::from(crate::ui::UPLOAD_PATHS);
-    let mut app = Router::new().merge(crate::ui::router(upload_max));
+    let attachment_max = state.hotline.attachment_body_max();
+    let mut uploads: Vec<(&'static str, usize)> = crate::ui::UPLOAD_PATHS
+        .iter()
+        .map(|&path| (path, upload_max))
+        .collect();
+    uploads.push((crate::ui::ATTACHMENT_UPLOAD_ROUTE, attachment_max));
+    let mut app = Router::new().merge(crate::ui::router(upload_max, attachment_max));
     for endpoint in endpoints() {
         let mut handler = guard(endpoint.handler, endpoint.access, &state);
-        if endpoint.body == BodyLimit::Upload {
+        let max = match endpoint.body {
+            BodyLimit::Json => None,
+            BodyLimit::Upload => Some(upload_max),
+            BodyLimit::Attachment => Some(attachment_max),
+        };
+        if let Some(max) = max {
             // Inside the router-wide limit, so this one wins for this route.
-            handler = handler.layer(DefaultBodyLimit::max(upload_max));
-            uploads.push(endpoint.path);
+            handler = handler.layer(DefaultBodyLimit::max(max));
+            uploads.push((endpoint.path, max));
         }
         app = app.route(endpoint.path, handler);
     }
-    let limits = BodyLimits::new(uploads, upload_max);
+    let limits = BodyLimits::new(uploads);
     app.fallback(console::not_found)
         .method_not_allowed_fallback(console::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), console::dispatch))

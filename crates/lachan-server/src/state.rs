@@ -7,9 +7,11 @@ use lachan_policy::ServiceCatalog;
 use lachan_store::Store;
 
 use crate::gateway::Gateway;
+use crate::hotline::{HotlineOptions, HotlineService};
 use crate::images::{BankIndex, ImageOptions, ImageService};
 use crate::limiter::{FailureLimiter, LoginLimiter};
 use crate::text::{TextOptions, TextService};
+use crate::vault::Vault;
 
 /// The console's own `Host` values when none are configured (the default listen address).
 pub const DEFAULT_CONSOLE_HOSTS: &[&str] = &["127.0.0.1:8080", "localhost:8080"];
@@ -38,6 +40,8 @@ pub struct AppState {
     pub(crate) text: Arc<TextService>,
     /// The image-safety engine with its limits and the hash banks in memory.
     pub(crate) images: Arc<ImageService>,
+    /// The hotline: its options, the attachment vault and the public form's limiter.
+    pub(crate) hotline: Arc<HotlineService>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -48,6 +52,7 @@ impl std::fmt::Debug for AppState {
             .field("gateway", &self.gateway.is_some())
             .field("text", self.text.options())
             .field("images", self.images.options())
+            .field("hotline", self.hotline.options())
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +83,7 @@ impl AppState {
             gateway: None,
             text: Arc::new(TextService::new(TextOptions::default())),
             images: Arc::new(ImageService::new(ImageOptions::default())),
+            hotline: Arc::new(HotlineService::new(HotlineOptions::default(), None)),
         }
     }
 
@@ -100,6 +106,18 @@ impl AppState {
     pub fn with_text(mut self, options: TextOptions) -> AppState {
         self.text = Arc::new(TextService::new(options));
         self
+    }
+
+    /// The same state, with the hotline under `options` (else [`HotlineOptions::default`]),
+    /// sealing case attachments with `vault` (without one, attachments are refused).
+    pub fn with_hotline(mut self, options: HotlineOptions, vault: Option<Arc<Vault>>) -> AppState {
+        self.hotline = Arc::new(HotlineService::new(options, vault));
+        self
+    }
+
+    /// The hotline's options in force.
+    pub fn hotline_options(&self) -> &HotlineOptions {
+        self.hotline.options()
     }
 
     /// The same state, with the block page explaining blocks through `explain`.

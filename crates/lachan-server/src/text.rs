@@ -115,6 +115,11 @@ pub fn check_policy(policy: &Policy) -> Result<(), PolicyError> {
 pub(crate) struct ConversationId([u8; 32]);
 
 impl ConversationId {
+    /// The key the store keeps the conversation under (SHA-256 of its id).
+    pub(crate) fn key(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// The id `text`, or what is wrong with it.
     pub(crate) fn parse(text: &str) -> Result<ConversationId, String> {
         conversation_key(text).map(ConversationId).ok_or_else(|| {

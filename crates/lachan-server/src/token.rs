@@ -86,6 +86,12 @@ pub(crate) async fn create_token_as(
                  --household",
             ));
         }
+        (Role::Operator | Role::Supervisor, _) => {
+            return Err(ServerError::InvalidToken(
+                "operators and supervisors work in the hotline console with their own account; \
+                 API tokens are for admin, guardian or platform",
+            ));
+        }
         (Role::Admin | Role::Platform, None) | (Role::Guardian, Some(_)) => {}
     }
     let (token, hash) = new_token();

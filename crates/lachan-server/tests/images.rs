@@ -11,7 +11,7 @@ mod common;
 use common::{Reply, Server};
 use lachan_image::{DecodeLimits, Hash256, hash_bytes};
 use lachan_server::{ImageOptions, create_token};
-use lachan_store::{BankCategory, NewBankHash, ReportSource, ReportStatus, Role};
+use lachan_store::{BankCategory, Channel, NewBankHash, ReportStatus, Role};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -163,7 +163,7 @@ async fn a_rotated_copy_of_a_banked_image_is_blocked_and_reported_without_its_by
     let report = server.store.report(id).await.unwrap().unwrap();
     assert_eq!(report.status, ReportStatus::New);
     let filed = &report.filed;
-    assert_eq!(filed.source, ReportSource::ImageMatch);
+    assert_eq!(filed.source, Channel::ImageMatch);
     assert_eq!(filed.category, lachan_policy::Category::SexualMinors);
     assert_eq!(filed.reporter.as_deref(), Some("token:game-app"));
     assert!(filed.token_id.is_some());

@@ -658,7 +658,11 @@ async fn unauthenticated_requests_get_401() {
     };
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let path = path.replace("{name}", "An").replace("{id}", "1");
+        let path = path
+            .replace("{name}", "An")
+            .replace("{id}", "1")
+            .replace("{action}", "1")
+            .replace("{attachment}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation["security"]
                 .as_array()

@@ -1,4 +1,4 @@
-//! Accounts: roles, API tokens (kept only as SHA-256 hashes) and the audit log.
+//! Accounts: roles and API tokens (kept only as SHA-256 hashes).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,10 +17,11 @@ pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 /// What an account or token may do.
 ///
 /// People (console users, and tokens acting for them) are [`Role::Admin`] or
-/// [`Role::Guardian`]; [`Role::Platform`] is for API tokens only. A new role is added here, to
-/// [`Role::ALL`], and to the `CHECK` of the `api_tokens` table (and of `users` for a person's
-/// role) in a migration; the exhaustive matches on `Role` then show every place that decides
-/// what it may do.
+/// [`Role::Guardian`]; the hotline's console users are [`Role::Operator`] and
+/// [`Role::Supervisor`] (no API tokens); [`Role::Platform`] is for API tokens only. A new role
+/// is added here, to [`Role::ALL`], and to the `CHECK` of the `api_tokens` table (and of `users`
+/// for a person's role) in a migration; the exhaustive matches on `Role` then show every place
+/// that decides what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -31,18 +32,32 @@ pub enum Role {
     /// Software of a platform that hosts children (a game, a chat, a school app): the
     /// text-safety API only. Never a person, so never a console user.
     Platform,
+    /// A hotline operator: the queue of new reports of their hotline and the cases assigned
+    /// to them.
+    Operator,
+    /// A hotline supervisor: every case and report of their hotline.
+    Supervisor,
 }
 
 impl Role {
     /// Every role, for listings and error messages.
-    pub const ALL: &'static [Role] = &[Role::Admin, Role::Guardian, Role::Platform];
+    pub const ALL: &'static [Role] = &[
+        Role::Admin,
+        Role::Guardian,
+        Role::Platform,
+        Role::Operator,
+        Role::Supervisor,
+    ];
 
-    /// The role's name as stored and typed: `admin`, `guardian` or `platform`.
+    /// The role's name as stored and typed: `admin`, `guardian`, `platform`, `operator` or
+    /// `supervisor`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Guardian => "guardian",
             Role::Platform => "platform",
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
         }
     }
 
@@ -50,8 +65,17 @@ impl Role {
     /// and the API of profiles, devices and accounts.
     pub fn is_person(self) -> bool {
         match self {
-            Role::Admin | Role::Guardian => true,
+            Role::Admin | Role::Guardian | Role::Operator | Role::Supervisor => true,
             Role::Platform => false,
+        }
+    }
+
+    /// Whether the role works for a hotline, so that its users must name the hotline:
+    /// operators and supervisors.
+    pub fn is_hotline_staff(self) -> bool {
+        match self {
+            Role::Operator | Role::Supervisor => true,
+            Role::Admin | Role::Guardian | Role::Platform => false,
         }
     }
 
@@ -100,23 +124,6 @@ pub struct ApiToken {
     pub created_ms: i64,
     /// When the token was last accepted, to within [`LAST_USED_RESOLUTION_MS`].
     pub last_used_ms: Option<i64>,
-}
-
-/// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    /// Row id; increases with time.
-    pub id: i64,
-    /// When it happened (Unix milliseconds).
-    pub time_ms: i64,
-    /// Who did it: a username, a token name or the command line.
-    pub actor: String,
-    /// What was done, e.g. "token created".
-    pub action: String,
-    /// What it was done to.
-    pub object: String,
-    /// Further detail, free text.
-    pub detail: String,
 }
 
 impl Store {
@@ -205,52 +212,6 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    /// Adds an entry to the audit log, timed now, and returns its id.
-    pub async fn append_audit(
-        &self,
-        actor: &str,
-        action: &str,
-        object: &str,
-        detail: &str,
-    ) -> Result<i64, StoreError> {
-        let id = sqlx::query(
-            "INSERT INTO audit_log (time_ms, actor, action, object, detail) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(now_ms())
-        .bind(actor)
-        .bind(action)
-        .bind(object)
-        .bind(detail)
-        .fetch_one(self.pool())
-        .await?
-        .try_get("id")?;
-        Ok(id)
-    }
-
-    /// The `limit` most recent audit entries, newest first.
-    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, time_ms, actor, action, object, detail FROM audit_log \
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    time_ms: row.try_get("time_ms")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    object: row.try_get("object")?,
-                    detail: row.try_get("detail")?,
-                })
-            })
-            .collect()
     }
 }
 

@@ -76,6 +76,11 @@ pub enum StoreError {
          admin or guardian role, and make a token with `lachan token create --role {0}`"
     )]
     NotAPersonRole(crate::Role),
+    /// An operator or supervisor was to be made without the hotline they work for.
+    #[error(
+        "a console user with the role '{0}' works for a hotline; give the hotline's name (e.g. 111)"
+    )]
+    MissingHotline(crate::Role),
     /// A bank name that is empty, too long or has characters other than letters, digits,
     /// '.', '_' and '-'.
     #[error(
@@ -96,6 +101,9 @@ pub enum StoreError {
         /// The category the import gave.
         given: &'static str,
     },
+    /// A change to the hotline's reports and cases was refused.
+    #[error(transparent)]
+    Hotline(#[from] crate::hotline::HotlineError),
     /// A stored value could not be read back.
     #[error(
         "the database holds an invalid value in {table}.{column}: {detail}; correct or delete that row"

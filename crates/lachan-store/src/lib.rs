@@ -2,7 +2,7 @@
 //! block lists, profiles and clients, the outcome of list refreshes, the query log, usage and
 //! activity counters, the console's accounts, sessions, households, grants of extra time
 //! and alerts, the state of the conversations the text-safety API analyses, the image hash
-//! banks and the reports filed for the hotline's case queue.
+//! banks, and the hotline's reports, cases, legal clocks and statistics ([`hotline`]).
 //!
 //! [`Store::open`] makes `lachan.db` in the data directory (WAL mode, busy timeout, foreign
 //! keys on). The resolver logs through a [`QueryLogSender`], which never blocks; a
@@ -15,11 +15,12 @@
 //! matches ([`Store::file_report`]).
 //!
 //! This crate must never depend on networking (DNS, HTTP) or on the filtering engines; it knows
-//! only the vocabulary of `lachan-policy`.
+//! only the vocabularies of `lachan-policy` and `lachan-hotline`.
 
 mod accounts;
 mod activity;
 mod alerts;
+mod audit;
 mod codec;
 mod config;
 mod console_config;
@@ -28,10 +29,10 @@ mod devices;
 mod error;
 mod event;
 mod extra_time;
+pub mod hotline;
 mod images;
 mod list_status;
 mod query_log;
-mod reports;
 mod retention;
 mod service_usage;
 mod sessions;
@@ -41,9 +42,10 @@ mod usage;
 mod users;
 mod writer;
 
-pub use accounts::{ApiToken, AuditEntry, LAST_USED_RESOLUTION_MS, Role, UnknownRole};
+pub use accounts::{ApiToken, LAST_USED_RESOLUTION_MS, Role, UnknownRole};
 pub use activity::{DaySummary, DayTotals, DomainCount, HourCount, ServiceMinutes, TOP_DOMAINS};
 pub use alerts::{Alert, AlertKind, NewAlert, UnknownAlertKind};
+pub use audit::{AuditEntry, AuditProblem, AuditProblemKind, AuditVerification};
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
 pub use console_config::ProfileRecord;
 pub use conversations::{
@@ -52,15 +54,14 @@ pub use conversations::{
 pub use devices::SeenClient;
 pub use error::StoreError;
 pub use event::QueryEvent;
+pub use hotline::{Filed, ImageMatchDetails, NewReport, Report, ReportStatus};
 pub use images::{
     BankCategory, ImageBank, MAX_BANK_NAME, NewBankHash, StoredBankHash, UnknownBankCategory,
 };
+pub use lachan_hotline::Channel;
 pub use lachan_policy::Decision;
 pub use list_status::{ListRefresh, ListStatus};
 pub use query_log::QueryLogFilter;
-pub use reports::{
-    ImageMatchDetails, NewReport, Report, ReportSource, ReportStatus, UnknownReportValue,
-};
 pub use retention::spawn_retention;
 pub use service_usage::ServiceMinute;
 pub use sessions::SessionInfo;

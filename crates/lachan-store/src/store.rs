@@ -14,6 +14,9 @@ pub const DATABASE_FILE: &str = "lachan.db";
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The size, in bytes, a write-ahead log is cut back to after a checkpoint restarts it.
+const WAL_SIZE_LIMIT_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Connections to a file database: one writer at a time, readers alongside it (WAL).
 const FILE_CONNECTIONS: u32 = 4;
 
@@ -36,6 +39,10 @@ impl Store {
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // A busy WAL is truncated back to this size whenever it restarts, rather than
+            // keeping the largest size a burst ever gave it (a 10,000-report burst grew it to
+            // ~90 MB).
+            .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES.to_string())
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
@@ -71,7 +78,9 @@ impl Store {
 
     async fn migrated(pool: SqlitePool) -> Result<Store, StoreError> {
         sqlx::migrate!().run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool };
+        store.chain_unchained().await?;
+        Ok(store)
     }
 
     /// The connection pool, for the modules of this crate.

@@ -20,7 +20,8 @@ macro_rules! select_users {
     ($columns:literal, $clauses:literal) => {
         concat!(
             "SELECT u.id AS id, u.username AS username, u.password_hash AS password_hash, \
-             u.role AS role, u.household AS household, u.created_ms AS created_ms",
+             u.role AS role, u.household AS household, u.hotline AS hotline, \
+             u.created_ms AS created_ms",
             $columns,
             " FROM users u ",
             $clauses
@@ -43,6 +44,9 @@ pub struct User {
     pub role: Role,
     /// The household or class a guardian manages.
     pub household: Option<String>,
+    /// The hotline an operator or supervisor works for, or that an administrator also
+    /// supervises; `None` for guardians and other administrators.
+    pub hotline: Option<String>,
     /// When the user was made (Unix milliseconds).
     pub created_ms: i64,
 }
@@ -50,25 +54,31 @@ pub struct User {
 impl Store {
     /// Stores a new console user and returns its id, or `None` if the username is taken.
     /// `password_hash` must be a PHC string (Argon2id), never the password itself. The role
-    /// must be a person's ([`Role::is_person`]).
+    /// must be a person's ([`Role::is_person`]); operators and supervisors must have a
+    /// `hotline` ([`Role::is_hotline_staff`]).
     pub async fn create_user(
         &self,
         username: &str,
         password_hash: &str,
         role: Role,
         household: Option<&str>,
+        hotline: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
         if !role.is_person() {
             return Err(StoreError::NotAPersonRole(role));
         }
+        if role.is_hotline_staff() && hotline.is_none() {
+            return Err(StoreError::MissingHotline(role));
+        }
         let row = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, household, created_ms) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+            "INSERT INTO users (username, password_hash, role, household, hotline, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username)
         .bind(password_hash)
         .bind(to_serde_name("users", "role", &role)?)
         .bind(household)
+        .bind(hotline)
         .bind(now_ms())
         .fetch_optional(self.pool())
         .await?;
@@ -148,6 +158,7 @@ pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
         password_hash: row.try_get("password_hash")?,
         role: from_serde_name("users", "role", row.try_get("role")?)?,
         household: row.try_get("household")?,
+        hotline: row.try_get("hotline")?,
         created_ms: row.try_get("created_ms")?,
     })
 }

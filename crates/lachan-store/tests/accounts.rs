@@ -103,12 +103,12 @@ async fn users_have_unique_names() {
     assert_eq!(store.user_count().await.unwrap(), 0);
     let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
     let id = store
-        .create_user("co-lan", phc, Role::Guardian, Some("lop-6a"))
+        .create_user("co-lan", phc, Role::Guardian, Some("lop-6a"), None)
         .await
         .unwrap();
     assert!(id.is_some());
     let again = store
-        .create_user("co-lan", phc, Role::Admin, None)
+        .create_user("co-lan", phc, Role::Admin, None, None)
         .await
         .unwrap();
     assert_eq!(again, None);

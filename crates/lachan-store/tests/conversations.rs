@@ -170,7 +170,7 @@ async fn revoking_a_token_or_deleting_a_user_forgets_their_conversations() {
         .await
         .unwrap();
     let user = store
-        .create_user("admin", "$argon2id$fake", Role::Admin, None)
+        .create_user("admin", "$argon2id$fake", Role::Admin, None, None)
         .await
         .unwrap()
         .unwrap();
@@ -201,7 +201,7 @@ async fn platform_is_a_token_role_and_never_a_user_s() {
     let token = store.api_token_by_hash(&[1; 32]).await.unwrap().unwrap();
     assert_eq!((token.id, token.role), (id, Role::Platform));
     let err = store
-        .create_user("robot", "$argon2id$fake", Role::Platform, None)
+        .create_user("robot", "$argon2id$fake", Role::Platform, None, None)
         .await
         .unwrap_err();
     let text = err.to_string();

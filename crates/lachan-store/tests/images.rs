@@ -5,7 +5,7 @@
 
 use lachan_policy::Category;
 use lachan_store::{
-    BankCategory, ImageMatchDetails, NewBankHash, NewReport, ReportSource, ReportStatus, Store,
+    BankCategory, Channel, ImageMatchDetails, NewBankHash, NewReport, ReportStatus, Store,
     StoreError,
 };
 use sqlx::Row;
@@ -220,9 +220,6 @@ async fn a_large_import_in_batches_is_complete() {
 
 fn image_report(reference: &str) -> NewReport {
     NewReport {
-        created_ms: T0,
-        source: ReportSource::ImageMatch,
-        category: Category::SexualMinors,
         reporter: Some("token:game-app".into()),
         token_id: Some(4),
         platform_reference: Some(reference.into()),
@@ -234,17 +231,22 @@ fn image_report(reference: &str) -> NewReport {
             distance: 4,
             transform: "rotate90".into(),
         }),
+        ..NewReport::new(T0, "111", Channel::ImageMatch, Category::SexualMinors)
     }
 }
 
 #[tokio::test]
 async fn reports_keep_hashes_and_references_only() {
     let store = Store::open_in_memory().await.unwrap();
-    let first = store.file_report(&image_report("upload-1")).await.unwrap();
+    let first = store
+        .file_report(&image_report("upload-1"))
+        .await
+        .unwrap()
+        .id;
     let mut later = image_report("upload-2");
     later.created_ms = T0 + 1;
     later.image_match = None;
-    let second = store.file_report(&later).await.unwrap();
+    let second = store.file_report(&later).await.unwrap().id;
 
     let report = store.report(first).await.unwrap().unwrap();
     assert_eq!(report.status, ReportStatus::New);

@@ -16,7 +16,7 @@ fn hash(byte: u8) -> [u8; 32] {
 
 async fn user(store: &Store, name: &str, role: Role, household: Option<&str>) -> i64 {
     store
-        .create_user(name, PHC, role, household)
+        .create_user(name, PHC, role, household, None)
         .await
         .unwrap()
         .expect("a new username")

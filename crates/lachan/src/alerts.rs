@@ -1,6 +1,8 @@
 //! Alerts for guardians: a child's devices trying adult, gambling or threat sites again and
 //! again, and a daily time budget used up. Alerts are seen on the query records, saved for the
 //! console and posted to the configured webhook; the answer path only counts and never waits.
+//! Repeated adult or gambling attempts of a child whose guardian consented are also filed as a
+//! report in the hotline's queue (`lachan_server::ops::file_dns_alert`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -155,12 +157,21 @@ impl QuerySink for AlertSink {
     }
 }
 
-/// Saves each alert, then posts it to `webhook` (if set) as JSON.
+/// Saves each alert, files it for the hotline when the child's guardian consented, then posts
+/// it to `webhook` (if set) as JSON.
 async fn deliver(mut alerts: mpsc::Receiver<NewAlert>, store: Store, webhook: String) {
     while let Some(alert) = alerts.recv().await {
         match store.insert_alert(&alert).await {
             Ok(id) => tracing::info!(id, profile = %alert.profile, "alert: {}", alert.detail),
             Err(err) => tracing::warn!("an alert was not saved: {err}"),
+        }
+        match lachan_server::ops::file_dns_alert(&store, &alert).await {
+            Ok(Some(filed)) if filed.created => {
+                let profile = &alert.profile;
+                tracing::info!(report = filed.id, %profile, "alert reported to the hotline");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!("an alert was not reported to the hotline: {err}"),
         }
         if webhook.is_empty() {
             continue;

@@ -11,6 +11,10 @@ use lachan_policy::{BlockAnswer, Category, Profile, ServiceCatalog, Target};
 use lachan_text::classify::{Policy, Thresholds};
 use serde::Deserialize;
 
+mod hotline;
+
+pub use hotline::{HotlineSection, check_name as check_hotline_name};
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -35,6 +39,8 @@ pub struct Config {
     pub text: TextSection,
     /// `[images]`: the image-safety API (`/api/v1/images/check`).
     pub images: ImagesSection,
+    /// `[hotline]`: the hotline console (reports, cases, legal clocks, attachments).
+    pub hotline: HotlineSection,
 }
 
 /// `[dns]`.
@@ -346,6 +352,7 @@ impl Default for Config {
             alerts: AlertsSection::default(),
             text: TextSection::default(),
             images: ImagesSection::default(),
+            hotline: HotlineSection::default(),
         }
     }
 }
@@ -445,6 +452,7 @@ impl Config {
                 .with_context(|| format!("[dns] upstreams: '{upstream}'"))?;
         }
         self.images.check()?;
+        self.hotline.check()?;
         self.text.check()
     }
 }
@@ -519,6 +527,7 @@ mod tests {
         assert_eq!(c.dns.rate_limit, defaults.dns.rate_limit);
         assert_eq!(c.dns.cache_size, defaults.dns.cache_size);
         assert_eq!(c.dns.allow_networks, defaults.dns.allow_networks);
+        assert_eq!(c.hotline, defaults.hotline);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `lachan`: online child protection for Vietnam. One binary runs the filtering DNS gateway
 //! and its console, and offers the commands to inspect them.
 
-use lachan::{app, check, image, photo, querylog, serve, text};
+use lachan::{app, audit, check, image, photo, querylog, serve, text, user};
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -52,6 +52,16 @@ enum Command {
     Photo {
         #[command(subcommand)]
         what: PhotoWhat,
+    },
+    /// The audit log of changes and reads: check its hash chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
+    /// Manage console accounts (administrators, guardians, hotline operators and supervisors).
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
     },
     /// Manage API tokens.
     Token {
@@ -187,11 +197,55 @@ enum BankWhat {
 }
 
 #[derive(Subcommand)]
+enum AuditWhat {
+    /// Check every entry against the hash chain: exits 1 and names the first entry that was
+    /// edited, removed or added outside Lachan.
+    Verify {
+        /// Print one JSON object: intact, entries, last_hash, problem ({id, kind, message}).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the most recent entries, newest first.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserWhat {
+    /// Create a console account; its password is read from standard input (one line, 10 to
+    /// 256 characters), e.g. `printf '%s\n' "$PASSWORD" | lachan user create lan --role
+    /// operator --hotline 111`.
+    Create {
+        /// The sign-in name.
+        username: String,
+        /// admin (configuration of everything), guardian (one household's profiles and
+        /// devices), operator (the hotline's queue and their own cases) or supervisor (every
+        /// case of their hotline).
+        #[arg(long)]
+        role: lachan_store::Role,
+        /// The hotline an operator or supervisor works for (required for them), or that an
+        /// administrator also supervises (optional; refused for guardians), e.g. 111.
+        #[arg(long)]
+        hotline: Option<String>,
+        /// The household or class a guardian manages (guardians only).
+        #[arg(long)]
+        household: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenWhat {
     /// Create a token for the JSON API (`Authorization: Bearer TOKEN`); it is shown once.
     Create {
         /// admin (everything), guardian (one household's profiles and devices) or platform
-        /// (software of a game, chat or school app: the text- and image-safety API only).
+        /// (software of a game, chat or school app: the text- and image-safety API, and filing
+        /// hotline reports).
         #[arg(long)]
         role: lachan_store::Role,
         /// What the token is for, e.g. "school-app".
@@ -348,6 +402,40 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Services { group, json } => services(group, json),
+        Command::Audit { what } => {
+            let store = setup.open_store().await?;
+            match what {
+                AuditWhat::Verify { json } => {
+                    if !audit::verify(&store, json).await? {
+                        // The result is printed; a broken log is the command's failure.
+                        std::process::exit(1);
+                    }
+                    Ok(())
+                }
+                AuditWhat::List { limit, json } => audit::list(&store, limit, json).await,
+            }
+        }
+        Command::User {
+            what:
+                UserWhat::Create {
+                    username,
+                    role,
+                    hotline,
+                    household,
+                },
+        } => {
+            let new = user::NewUser {
+                username,
+                role,
+                household,
+                hotline,
+            };
+            new.check()?;
+            let password = user::read_password()?;
+            let store = setup.open_store().await?;
+            user::create(&store, &new, &password, &setup.config.hotline.name).await?;
+            Ok(())
+        }
         Command::Token {
             what:
                 TokenWhat::Create {

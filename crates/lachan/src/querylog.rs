@@ -47,13 +47,7 @@ pub async fn show(
         "TIME", "CLIENT", "PROFILE", "DECISION", "TYPE"
     );
     for e in &events {
-        let time = jiff::Timestamp::from_millisecond(e.time_ms)
-            .map(|t| {
-                t.to_zoned_datetime(tz.clone())
-                    .strftime("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let time = local_time(&tz, e.time_ms);
         let client = e
             .client_name
             .as_deref()
@@ -74,6 +68,18 @@ pub async fn show(
         );
     }
     Ok(())
+}
+
+/// A stored time (Unix milliseconds) in the time zone `tz`, as the command line's tables show
+/// it: `2026-11-27 10:00:00` (empty if out of range).
+pub(crate) fn local_time(tz: &jiff::tz::TimeZone, ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned_datetime(tz.clone())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 fn qtype_name(qtype: u16) -> String {

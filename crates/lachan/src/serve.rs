@@ -1,7 +1,9 @@
 //! `lachan serve`: the resolver with its query log, list refreshes, reloads and graceful
 //! shutdown; the console and API, with the text-safety API's conversations pruned once they
 //! expire (by the same clock the API reads) and the image hash banks loaded at start (and again
-//! by the API whenever an import or removal changed them).
+//! by the API whenever an import or removal changed them); the hotline console with its
+//! attachment key, its default authorities and its background work ([`crate::hotline`]), on
+//! the same clock.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -11,6 +13,7 @@ use arc_swap::ArcSwap;
 use lachan_dns::{
     Clock, Filter, ListenOptions, QueryRecord, QuerySink, Resolver, ResolverOptions, SystemClock,
 };
+use lachan_server::vault::Vault;
 use lachan_store::{ListRefresh, QueryEvent, QueryLogSender, Store, WriterOptions};
 use lachan_upstream::{Cache, CacheOptions};
 use tokio::signal::unix::{SignalKind, signal};
@@ -19,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::alerts::AlertSink;
 use crate::app::{self, Setup};
 use crate::gateway::LiveGateway;
+use crate::hotline::{HotlineHandle, WorkerOptions};
 use crate::lists;
 
 /// How `serve` is driven: by the system (signals, the real clock) or by a test.
@@ -48,6 +52,8 @@ pub struct Running {
     pub dns: Vec<std::net::SocketAddr>,
     /// The console, API and block page, when `[http]` is enabled.
     pub web: Option<std::net::SocketAddr>,
+    /// Runs a pass of the hotline's background work on demand.
+    pub hotline: HotlineHandle,
 }
 
 /// Passes query records to the store's batched writer (never blocks).
@@ -86,6 +92,10 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
     let started = Instant::now();
     let store = setup.open_store().await?;
     let admin_note = first_admin(&store).await?;
+    let authorities = seed_authorities(&store, control.clock.as_ref()).await?;
+    let hotline_options = setup.config.hotline.options()?;
+    let worker_options = WorkerOptions::new(&setup.config.hotline, &hotline_options.clocks);
+    let vault = open_vault(&setup)?;
     refresh_lists(&setup, &store, false).await;
     let filter_config = app::filter_config(&store, &setup).await?;
     let (filter, reports) = Filter::with_clock(&filter_config, control.clock.clone())?;
@@ -142,7 +152,16 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
         store.clone(),
         shared_setup.clone(),
     ));
-    let web = start_http(&setup, &store, &filter, gateway, &shutdown, &mut tasks).await?;
+    let web = start_http(
+        &setup,
+        &store,
+        &filter,
+        gateway,
+        (hotline_options, vault),
+        &shutdown,
+        &mut tasks,
+    )
+    .await?;
     let console = web.as_ref().map(|(addr, _)| *addr);
     print_banner(
         &setup,
@@ -155,13 +174,21 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
     if let Some((_, images)) = &web {
         println!("{images}");
     }
+    println!("{}", hotline_line(&setup, authorities));
     if let Some(note) = admin_note {
         println!("{note}");
     }
+    let (hotline_task, hotline) = crate::hotline::spawn(
+        store.clone(),
+        worker_options,
+        control.clock.clone(),
+        shutdown.clone(),
+    );
     if let Some(ready) = control.on_ready {
         let _ = ready.send(Running {
             dns: addrs.clone(),
             web: console,
+            hotline,
         });
     }
 
@@ -212,6 +239,7 @@ pub async fn run_with(mut setup: Setup, control: Control) -> Result<()> {
     retention.abort();
     conversations.abort();
     neighbours.abort();
+    hotline_task.abort();
     drop(resolver);
     if let Some(writer) = writer {
         let stats = writer.shutdown().await;
@@ -308,7 +336,7 @@ async fn first_admin(store: &Store) -> Result<Option<String>> {
         Ok(password) if password.chars().count() >= lachan_server::MIN_PASSWORD_CHARS => {
             let hash = lachan_server::hash_password(&password)?;
             store
-                .create_user("admin", &hash, lachan_store::Role::Admin, None)
+                .create_user("admin", &hash, lachan_store::Role::Admin, None, None)
                 .await?;
             store
                 .append_audit(
@@ -332,6 +360,61 @@ async fn first_admin(store: &Store) -> Result<Option<String>> {
                 .to_string(),
         )),
     }
+}
+
+/// Stores the default referral and takedown authorities on the first start (when none is
+/// stored); returns how many were stored.
+async fn seed_authorities(store: &Store, clock: &dyn Clock) -> Result<u64> {
+    let defaults = lachan_hotline::default_authorities()
+        .context("reading the built-in hotline authorities")?;
+    store
+        .seed_authorities(&defaults, clock.now().as_millisecond())
+        .await
+        .context("storing the default hotline authorities")
+}
+
+/// Opens the key that seals the hotline's attachments, made on the first start (the data
+/// directory exists by now; another `[hotline] key_file` must be in an existing directory).
+fn open_vault(setup: &Setup) -> Result<Arc<Vault>> {
+    let path = setup.config.hotline.key_file(&setup.data_dir);
+    let vault = Vault::open_or_create(&path).with_context(|| {
+        format!(
+            "opening the hotline's attachment key {} ([hotline] key_file)",
+            path.display()
+        )
+    })?;
+    Ok(Arc::new(vault))
+}
+
+/// The banner's line on the hotline.
+fn hotline_line(setup: &Setup, authorities: u64) -> String {
+    let h = &setup.config.hotline;
+    let retention = match h.anonymise_after_days {
+        0 => "closed cases kept".to_string(),
+        days => format!("closed cases anonymised after {days} days"),
+    };
+    let seeded = if authorities > 0 {
+        format!("; {authorities} default authorities stored (check them in the console)")
+    } else {
+        String::new()
+    };
+    // The webhook's user, path and query may hold a secret: the banner shows its host only.
+    let escalations = match h
+        .webhook()
+        .and_then(|url| url.parse::<ureq::http::Uri>().ok())
+    {
+        Some(uri) => format!(
+            "the console and the webhook at {}{}",
+            uri.host().unwrap_or("?"),
+            uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        None => "the console only".to_string(),
+    };
+    format!(
+        "  Hotline: {} (attachment key {}; escalations to {escalations}; {retention}{seeded})",
+        h.name,
+        h.key_file(&setup.data_dir).display(),
+    )
 }
 
 /// Why `host` is blocked for the device at `client`, in Vietnamese, for the block page.
@@ -360,6 +443,7 @@ async fn start_http(
     store: &Store,
     filter: &Arc<Filter>,
     gateway: Arc<LiveGateway>,
+    (hotline, vault): (lachan_server::HotlineOptions, Arc<Vault>),
     shutdown: &CancellationToken,
     tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<Option<(std::net::SocketAddr, String)>> {
@@ -393,7 +477,8 @@ async fn start_http(
     .with_explainer(explain)
     .with_gateway(gateway)
     .with_text(setup.config.text.options())
-    .with_images(setup.config.images.options());
+    .with_images(setup.config.images.options())
+    .with_hotline(hotline, Some(vault));
     let banks = state
         .load_image_banks()
         .await

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use lachan_store::{ReportSource, Store};
+use lachan_store::{Channel, Store};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use support::{ManualClock, System, shared};
@@ -166,7 +166,7 @@ async fn a_banked_image_uploaded_while_serving_is_blocked_reported_and_never_sto
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(report.source, ReportSource::ImageMatch);
+    assert_eq!(report.source, Channel::ImageMatch);
     assert_eq!(report.platform_reference.as_deref(), Some("upload-2"));
     assert_eq!(report.reporter.as_deref(), Some("token:game-app"));
     assert_eq!(report.sha256.as_deref(), Some(sha256.as_str()));

@@ -8,12 +8,10 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-use support::shared;
-
-const BIN: &str = env!("CARGO_BIN_EXE_lachan");
+use support::{lachan, shared, succeeded, text};
 
 /// ThreatExchange's reference hash of `dih/bridge-1-original.jpg` (vectors.tsv, class=exact).
 const BRIDGE: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
@@ -23,38 +21,12 @@ fn image(relative: &str) -> PathBuf {
     shared("pdq/images").join(relative)
 }
 
-/// Runs `lachan ARGS` with the data directory `data` (the built-in configuration).
-fn lachan(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("LACHAN_LOG", "warn")
-        .env_remove("LACHAN_CONFIG")
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// The JSON lines of standard output.
 fn json_lines(out: &Output) -> Vec<Value> {
     text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
-}
-
-fn succeeded(out: &Output) {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
 
 #[test]

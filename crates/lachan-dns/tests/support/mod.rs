@@ -65,11 +65,23 @@ fn answer(query: &Message) -> Message {
     m
 }
 
+/// A UDP socket and a TCP listener on the same loopback port. The port the system picks for
+/// UDP may be in use for TCP (another test's outgoing connection), so up to 20 ports are tried.
+async fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        if let Ok(tcp) = TcpListener::bind(udp.local_addr().unwrap()).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no loopback port was free for both UDP and TCP in 20 tries");
+}
+
 impl Upstream {
     pub async fn start() -> Upstream {
-        let udp = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let (udp, tcp) = bind_udp_and_tcp().await;
+        let udp = Arc::new(udp);
         let addr = udp.local_addr().unwrap();
-        let tcp = TcpListener::bind(addr).await.unwrap();
         let queries = Arc::new(AtomicUsize::new(0));
         let silent = Arc::new(AtomicBool::new(false));
         let stop = CancellationToken::new();

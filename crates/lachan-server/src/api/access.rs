@@ -17,11 +17,19 @@ use crate::state::AppState;
 pub(crate) enum Access {
     /// Anyone.
     Public,
-    /// People: a signed-in user (session cookie) or a token of a person's role (admin,
-    /// guardian). Platform tokens are refused (403).
+    /// People: a signed-in user (session cookie) or a token of a person's role. Platform
+    /// tokens are refused (403). For the session, accounts and the audit log, whose actions
+    /// check the role further.
     People,
-    /// The content-safety API (text and images): platform tokens, and administrators (to try
-    /// it). Guardians are refused (403).
+    /// Families: administrators and guardians (profiles, devices, alerts, services, tokens).
+    /// The hotline's operators and supervisors and platform tokens are refused (403).
+    Family,
+    /// The hotline: its operators and supervisors, and administrators (who reach case contents
+    /// only when they also supervise a hotline, and edit authorities). Guardians and platform
+    /// tokens are refused (403).
+    Hotline,
+    /// The content-safety API (text and images) and report filing: platform tokens, and
+    /// administrators (to try it). Other people are refused (403).
     Platform,
 }
 
@@ -33,6 +41,8 @@ impl Access {
         match self {
             Access::Public => None,
             Access::People => Some("people"),
+            Access::Family => Some("family"),
+            Access::Hotline => Some("hotline"),
             Access::Platform => Some("platform"),
         }
     }
@@ -42,33 +52,59 @@ impl Access {
         match self {
             Access::Public => true,
             Access::People => role.is_person(),
-            Access::Platform => match role {
-                Role::Admin | Role::Platform => true,
-                Role::Guardian => false,
-            },
+            Access::Family => matches!(role, Role::Admin | Role::Guardian),
+            Access::Hotline => matches!(role, Role::Admin | Role::Operator | Role::Supervisor),
+            Access::Platform => matches!(role, Role::Admin | Role::Platform),
         }
     }
 
     /// The 403 answer for a principal of `role` that this level does not let through.
     pub(crate) fn denied(self, role: Role) -> ApiError {
+        if role == Role::Platform {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "a {role} token can use the content-safety endpoints only (POST \
+                     /api/v1/text/check, POST /api/v1/conversations/{{id}}/messages, DELETE \
+                     /api/v1/conversations/{{id}}, POST /api/v1/images/check) and file reports \
+                     (POST /api/v1/reports); it reads nothing else"
+                ),
+                "use a person's account or token for this endpoint",
+            );
+        }
         match self {
             Access::Platform => ApiError::new(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "the content-safety API (text and images) is for platforms and \
-                     administrators; a {role} account or token cannot use it"
+                    "the content-safety API (text and images) and report filing are for \
+                     platforms and administrators; an account or token with the {role} role \
+                     cannot use them"
                 ),
                 "ask an administrator for a platform token (lachan token create --role platform \
                  --name NAME, or the console's API tokens page)",
             ),
-            Access::Public | Access::People => ApiError::new(
+            Access::Family => ApiError::new(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "a {role} token can use the content-safety endpoints only: POST \
-                     /api/v1/text/check, POST /api/v1/conversations/{{id}}/messages, DELETE \
-                     /api/v1/conversations/{{id}} and POST /api/v1/images/check"
+                    "profiles, devices, alerts, services and tokens are for families' guardians \
+                     and administrators; an account with the {role} role cannot use them"
                 ),
-                "use an administrator's or guardian's account or token for this endpoint",
+                "use the hotline's endpoints (/api/v1/hotline/...), or a guardian's or \
+                 administrator's account",
+            ),
+            Access::Hotline => ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "the hotline's API is for its operators and supervisors and for \
+                     administrators; an account with the {role} role cannot use it"
+                ),
+                "sign in with a hotline account; to report harm to a child, use the public \
+                 form at /report",
+            ),
+            Access::Public | Access::People => ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("the {role} role cannot use this endpoint"),
+                "use an administrator's account for this endpoint",
             ),
         }
     }
@@ -112,15 +148,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn people_and_platforms_reach_different_endpoints_and_admins_both() {
+    fn each_level_lets_exactly_its_roles_through() {
+        use Role::{Admin, Guardian, Operator, Platform, Supervisor};
+        let cases = [
+            (Access::People, vec![Admin, Guardian, Operator, Supervisor]),
+            (Access::Family, vec![Admin, Guardian]),
+            (Access::Hotline, vec![Admin, Operator, Supervisor]),
+            (Access::Platform, vec![Admin, Platform]),
+        ];
+        for (access, allowed) in cases {
+            for &role in Role::ALL {
+                assert_eq!(
+                    access.allows(role),
+                    allowed.contains(&role),
+                    "{access:?} {role}"
+                );
+            }
+        }
         for &role in Role::ALL {
             assert!(Access::Public.allows(role));
         }
-        assert!(Access::People.allows(Role::Admin));
-        assert!(Access::People.allows(Role::Guardian));
-        assert!(!Access::People.allows(Role::Platform));
-        assert!(Access::Platform.allows(Role::Admin));
-        assert!(Access::Platform.allows(Role::Platform));
-        assert!(!Access::Platform.allows(Role::Guardian));
+    }
+
+    #[test]
+    fn refusals_say_who_may() {
+        let denied = |access: Access, role| format!("{:?}", access.denied(role));
+        assert!(denied(Access::Family, Role::Operator).contains("guardians"));
+        assert!(denied(Access::Hotline, Role::Guardian).contains("operators and supervisors"));
+        assert!(denied(Access::Hotline, Role::Platform).contains("POST /api/v1/reports"));
+        assert!(denied(Access::Platform, Role::Guardian).contains("platforms"));
     }
 }

@@ -66,7 +66,14 @@ pub(super) async fn check(
     let now_ms = state.now().as_millisecond();
     let checked = state
         .images
-        .check(&state.store, &who, now_ms, upload.bytes, reference)
+        .check(
+            &state.store,
+            &who,
+            now_ms,
+            upload.bytes,
+            reference,
+            &state.hotline.options().name,
+        )
         .await
         .map_err(check_error)?;
     Ok(Json(checked))

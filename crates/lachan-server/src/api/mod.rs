@@ -1,15 +1,22 @@
 //! The JSON API under `/api/v1`: the endpoint table with each endpoint's [`Access`], its
 //! handlers (one module per area, each calling [`crate::ops`] or, for the content-safety API,
 //! [`crate::text`] and [`crate::images`]) and the OpenAPI document.
+//!
+//! Access levels ([`Access`]): families (profiles, devices, alerts, services, tokens), the
+//! hotline (`/hotline/...`, `/authorities`), platforms (content safety, report filing), people
+//! (session, accounts, audit).
 
 mod access;
 mod accounts;
 mod activity;
+mod authorities;
 mod body;
 mod caller;
 mod devices;
+mod hotline;
 mod images;
 mod profiles;
+mod reports;
 mod text;
 
 use axum::extract::State;
@@ -58,17 +65,23 @@ pub(crate) enum BodyLimit {
     Json,
     /// An image upload: the configured [`crate::ImageOptions::max_body_bytes`].
     Upload,
+    /// A case attachment: the configured [`crate::HotlineOptions::max_attachment_bytes`] and
+    /// the form's framing.
+    Attachment,
 }
 
 /// One row of the endpoint table: `method "/path", access, handler`, with the path under
 /// `/api/v1` and the method named once, for both the router and the OpenAPI test; a JSON body
-/// unless the row ends with `upload`.
+/// unless the row ends with `upload` (an image) or `attachment` (a case's file).
 macro_rules! endpoint {
     ($method:ident $path:literal, $access:expr, $handler:expr) => {
         endpoint!($method $path, $access, $handler, BodyLimit::Json)
     };
     ($method:ident $path:literal, $access:expr, $handler:expr, upload) => {
         endpoint!($method $path, $access, $handler, BodyLimit::Upload)
+    };
+    ($method:ident $path:literal, $access:expr, $handler:expr, attachment) => {
+        endpoint!($method $path, $access, $handler, BodyLimit::Attachment)
     };
     ($method:ident $path:literal, $access:expr, $handler:expr, $body:expr) => {
         Endpoint {
@@ -83,7 +96,7 @@ macro_rules! endpoint {
 
 /// Every endpoint of the API.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    use Access::{People as P, Platform as T, Public};
+    use Access::{Family as F, Hotline as H, People as P, Platform as T, Public};
     vec![
         endpoint!(get "/openapi.json", Public, openapi),
         endpoint!(get "/setup", Public, accounts::setup_status),
@@ -91,29 +104,31 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/session", Public, accounts::login),
         endpoint!(delete "/session", P, accounts::logout),
         endpoint!(get "/whoami", P, whoami),
-        endpoint!(get "/services", P, services),
-        endpoint!(get "/profiles", P, profiles::list),
-        endpoint!(post "/profiles", P, profiles::create),
-        endpoint!(get "/profiles/{name}", P, profiles::read),
-        endpoint!(put "/profiles/{name}", P, profiles::update),
-        endpoint!(delete "/profiles/{name}", P, profiles::remove),
-        endpoint!(post "/profiles/{name}/pause", P, profiles::pause),
-        endpoint!(delete "/profiles/{name}/pause", P, profiles::resume),
-        endpoint!(post "/profiles/{name}/extra-time", P, profiles::extra_time),
-        endpoint!(get "/profiles/{name}/live", P, profiles::live),
-        endpoint!(get "/profiles/{name}/activity", P, activity::day),
-        endpoint!(get "/profiles/{name}/week", P, activity::week),
-        endpoint!(get "/devices", P, devices::list),
-        endpoint!(post "/devices", P, devices::create),
-        endpoint!(get "/devices/unseen", P, devices::unseen),
-        endpoint!(get "/devices/{name}", P, devices::read),
-        endpoint!(put "/devices/{name}", P, devices::update),
-        endpoint!(delete "/devices/{name}", P, devices::remove),
-        endpoint!(get "/alerts", P, alerts),
-        endpoint!(post "/alerts/{id}/read", P, mark_alert_read),
-        endpoint!(get "/tokens", P, accounts::list_tokens),
-        endpoint!(post "/tokens", P, accounts::create_token),
-        endpoint!(delete "/tokens/{id}", P, accounts::revoke_token),
+        endpoint!(get "/services", F, services),
+        endpoint!(get "/profiles", F, profiles::list),
+        endpoint!(post "/profiles", F, profiles::create),
+        endpoint!(get "/profiles/{name}", F, profiles::read),
+        endpoint!(put "/profiles/{name}", F, profiles::update),
+        endpoint!(delete "/profiles/{name}", F, profiles::remove),
+        endpoint!(post "/profiles/{name}/pause", F, profiles::pause),
+        endpoint!(delete "/profiles/{name}/pause", F, profiles::resume),
+        endpoint!(post "/profiles/{name}/extra-time", F, profiles::extra_time),
+        endpoint!(get "/profiles/{name}/live", F, profiles::live),
+        endpoint!(get "/profiles/{name}/activity", F, activity::day),
+        endpoint!(get "/profiles/{name}/week", F, activity::week),
+        endpoint!(get "/profiles/{name}/hotline-opt-in", F, hotline::opt_in),
+        endpoint!(put "/profiles/{name}/hotline-opt-in", F, hotline::set_opt_in),
+        endpoint!(get "/devices", F, devices::list),
+        endpoint!(post "/devices", F, devices::create),
+        endpoint!(get "/devices/unseen", F, devices::unseen),
+        endpoint!(get "/devices/{name}", F, devices::read),
+        endpoint!(put "/devices/{name}", F, devices::update),
+        endpoint!(delete "/devices/{name}", F, devices::remove),
+        endpoint!(get "/alerts", F, alerts),
+        endpoint!(post "/alerts/{id}/read", F, mark_alert_read),
+        endpoint!(get "/tokens", F, accounts::list_tokens),
+        endpoint!(post "/tokens", F, accounts::create_token),
+        endpoint!(delete "/tokens/{id}", F, accounts::revoke_token),
         endpoint!(get "/users", P, accounts::list_users),
         endpoint!(post "/users", P, accounts::create_user),
         endpoint!(delete "/users/{id}", P, accounts::delete_user),
@@ -122,6 +137,33 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/conversations/{id}/messages", T, text::push),
         endpoint!(delete "/conversations/{id}", T, text::forget),
         endpoint!(post "/images/check", T, images::check, upload),
+        endpoint!(post "/reports", T, reports::file),
+        endpoint!(get "/hotline/reports", H, hotline::queue),
+        endpoint!(post "/hotline/reports", H, hotline::file_report),
+        endpoint!(get "/hotline/reports/{id}", H, hotline::report),
+        endpoint!(post "/hotline/contacts", H, hotline::contact),
+        endpoint!(get "/hotline/cases", H, hotline::cases),
+        endpoint!(post "/hotline/cases", H, hotline::open_case),
+        endpoint!(get "/hotline/cases/{id}", H, hotline::case),
+        endpoint!(post "/hotline/cases/{id}/reports", H, hotline::join),
+        endpoint!(put "/hotline/cases/{id}/status", H, hotline::status),
+        endpoint!(put "/hotline/cases/{id}/risk", H, hotline::risk),
+        endpoint!(put "/hotline/cases/{id}/assignee", H, hotline::assignee),
+        endpoint!(put "/hotline/cases/{id}/hold", H, hotline::hold),
+        endpoint!(post "/hotline/cases/{id}/actions", H, hotline::add_action),
+        endpoint!(put "/hotline/cases/{id}/actions/{action}", H, hotline::outcome),
+        endpoint!(post "/hotline/cases/{id}/attachments", H, hotline::upload, attachment),
+        endpoint!(get "/hotline/cases/{id}/attachments/{attachment}", H, hotline::download),
+        endpoint!(get "/hotline/notifications", H, hotline::notifications),
+        endpoint!(post "/hotline/notifications/{id}/read", H, hotline::notification_read),
+        endpoint!(get "/hotline/staff", H, hotline::staff),
+        endpoint!(get "/hotline/stats", H, hotline::stats),
+        endpoint!(get "/hotline/stats.csv", H, hotline::stats_csv),
+        endpoint!(get "/hotline/stats.xlsx", H, hotline::stats_xlsx),
+        endpoint!(get "/authorities", H, authorities::list),
+        endpoint!(post "/authorities", H, authorities::create),
+        endpoint!(put "/authorities/{id}", H, authorities::update),
+        endpoint!(delete "/authorities/{id}", H, authorities::deactivate),
     ]
 }
 
@@ -150,6 +192,8 @@ struct WhoAmI {
     name: String,
     role: Role,
     household: Option<String>,
+    /// The hotline an operator or supervisor works for, or that an administrator supervises.
+    hotline: Option<String>,
     /// `session` or `token`.
     via: &'static str,
     /// The session's CSRF token (for `X-CSRF-Token`); null for API tokens.
@@ -166,6 +210,7 @@ async fn whoami(Extension(who): Extension<Principal>) -> Json<WhoAmI> {
         csrf: who.csrf_token().map(str::to_string),
         role: who.role,
         household: who.household,
+        hotline: who.hotline,
     })
 }
 

@@ -1,6 +1,8 @@
 //! The text-safety API: one message checked (`POST /text/check`), a message pushed to a
 //! conversation (`POST /conversations/{id}/messages`), a conversation forgotten
-//! (`DELETE /conversations/{id}`). Texts are never logged or stored.
+//! (`DELETE /conversations/{id}`). Texts are never logged or stored. A conversation whose
+//! analyser raises a grooming alert is reported to the hotline once (risk and stages, never
+//! text).
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -12,6 +14,7 @@ use serde::Deserialize;
 use super::body::{Body, Name};
 use super::caller::Caller;
 use crate::error::ApiError;
+use crate::ops;
 use crate::text::{ConversationId, MAX_SENDER_BYTES, PushError, Pushed, owner};
 
 /// The body of `POST /api/v1/text/check`.
@@ -95,6 +98,13 @@ pub(super) async fn push(
             ),
             PushError::Store(e) => ApiError::store(e),
         })?;
+    if let Some(alert) = &pushed.report.alert {
+        // The message is in the conversation already: a report that cannot be filed now is
+        // filed by the next message that extends the alert, so the answer does not fail.
+        if let Err(error) = ops::file_grooming_alert(&state, &who, id.key(), alert).await {
+            tracing::error!(%error, "a grooming alert could not be reported to the hotline");
+        }
+    }
     Ok(Json(pushed))
 }
 

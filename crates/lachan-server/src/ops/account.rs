@@ -83,7 +83,7 @@ pub async fn setup(
     let hash = hash_in_background(credentials.password.clone()).await?;
     let id = state
         .store
-        .create_user(&username, &hash, Role::Admin, None)
+        .create_user(&username, &hash, Role::Admin, None, None)
         .await?
         .ok_or_else(|| OpError::Conflict(format!("the username '{username}' is taken")))?;
     state

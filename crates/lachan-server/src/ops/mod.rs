@@ -8,6 +8,10 @@
 //! - validates its input, with errors that say what was wrong and what to write instead;
 //! - writes one audit entry per change (who, what, which object, detail);
 //! - applies changes to DNS at once through the [`Gateway`](crate::Gateway), when there is one.
+//!
+//! The hotline's actions (reports, cases, attachments, authorities, statistics) scope by the
+//! principal's hotline instead of a household; see `hotline`'s module documentation and
+//! [`HotlineScope`].
 
 mod account;
 mod activity;
@@ -15,6 +19,7 @@ mod alerts;
 mod audit;
 mod devices;
 mod extra_time;
+mod hotline;
 mod live;
 mod pause;
 mod profiles;
@@ -37,6 +42,19 @@ pub use devices::{
     unseen_devices, update_device,
 };
 pub use extra_time::{GrantedTime, grant_extra_time};
+pub(crate) use hotline::file_grooming_alert;
+pub use hotline::{
+    ActionInput, ActionView, AssignInput, AttachmentFile, CaseQuery, CaseRow, CaseView, ClockView,
+    ContactInput, Created, FiledReport, HashInput, HoldInput, HotlineScope, OpenCaseInput,
+    OptInView, OutcomeInput, PlatformReportInput, PublicReportError, ReportInput, ReportView,
+    RiskInput, StaffView, StatsInput, StatsView, StatusInput, add_action, assign_case,
+    create_authority, download_attachment, file_dns_alert, file_operator_report,
+    file_platform_report, file_public_report, get_case, get_report, hotline_opt_in, hotline_scope,
+    hotline_staff, hotline_stats, join_case, list_authorities, list_cases, list_notifications,
+    list_queue, list_queue_notices, mark_notification_read, open_case, record_contact,
+    set_action_outcome, set_authority_active, set_case_risk, set_case_status, set_hotline_opt_in,
+    set_legal_hold, stats_tables, update_authority, upload_attachment,
+};
 pub use live::{BudgetView, LiveView, TimeBlock, live};
 pub use pause::{PauseLength, pause_profile, resume_profile};
 pub use profiles::{

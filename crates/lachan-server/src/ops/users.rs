@@ -1,4 +1,5 @@
-//! Console users, for administrators: list, create with a role and household, delete.
+//! Console users, for administrators: list, create with a role and a household (guardians) or
+//! a hotline (operators, supervisors, and administrators who also supervise one), delete.
 
 use lachan_store::{Role, User};
 use serde::Deserialize;
@@ -16,11 +17,16 @@ pub struct UserInput {
     pub username: String,
     /// Password (10 to 256 characters); only its Argon2id hash is stored.
     pub password: String,
-    /// `admin` or `guardian` (`platform` is refused: it is a role for tokens only).
+    /// `admin`, `guardian`, `operator` or `supervisor` (`platform` is refused: it is a role
+    /// for tokens only).
     pub role: Role,
-    /// The household or class a guardian manages (required for guardians, none for admins).
+    /// The household or class a guardian manages (required for guardians, none for others).
     #[serde(default)]
     pub household: Option<String>,
+    /// The hotline an operator or supervisor works for (required for them), or that an
+    /// administrator also supervises (optional); none for guardians.
+    #[serde(default)]
+    pub hotline: Option<String>,
 }
 
 /// Every user, oldest first.
@@ -39,7 +45,8 @@ pub async fn create_user(
     if !input.role.is_person() {
         return Err(OpError::Invalid(format!(
             "the role '{}' is for API tokens of software, not for people; give the user the \
-             admin or guardian role, and make a {0} token on the API tokens page instead",
+             admin, guardian, operator or supervisor role, and make a {0} token on the API \
+             tokens page instead",
             input.role
         )));
     }
@@ -52,10 +59,34 @@ pub async fn create_user(
                 "a guardian manages one household or class; give its name".into(),
             ));
         }
-        (Role::Admin, Some(_)) => {
+        (Role::Guardian, Some(_)) => {}
+        (role, Some(_)) => {
+            return Err(OpError::Invalid(format!(
+                "only guardians manage a household; leave the household empty for the {role} role"
+            )));
+        }
+        _ => {}
+    }
+    let hotline = match input
+        .hotline
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        Some(h) => Some(validate::name("hotline", h)?),
+        None => None,
+    };
+    match (input.role, &hotline) {
+        (Role::Operator | Role::Supervisor, None) => {
+            return Err(OpError::Invalid(format!(
+                "the {} role works for a hotline; give its name (e.g. 111)",
+                input.role
+            )));
+        }
+        (Role::Guardian, Some(_)) => {
             return Err(OpError::Invalid(
-                "an administrator manages every household; leave the household empty or choose \
-                 the guardian role"
+                "guardians do not work for a hotline; leave the hotline empty, or choose the \
+                 operator or supervisor role"
                     .into(),
             ));
         }
@@ -64,17 +95,26 @@ pub async fn create_user(
     let hash = hash_in_background(input.password.clone()).await?;
     let id = state
         .store
-        .create_user(&username, &hash, input.role, household.as_deref())
+        .create_user(
+            &username,
+            &hash,
+            input.role,
+            household.as_deref(),
+            hotline.as_deref(),
+        )
         .await?
         .ok_or_else(|| {
             OpError::Conflict(format!(
                 "the username '{username}' is taken; choose another"
             ))
         })?;
-    let detail = match &household {
-        Some(h) => format!("id {id}, role {}, household {h}", input.role),
-        None => format!("id {id}, role {}", input.role),
-    };
+    let mut detail = format!("id {id}, role {}", input.role);
+    if let Some(h) = &household {
+        detail.push_str(&format!(", household {h}"));
+    }
+    if let Some(h) = &hotline {
+        detail.push_str(&format!(", hotline {h}"));
+    }
     record(state, who, "user created", &username, &detail).await?;
     state
         .store

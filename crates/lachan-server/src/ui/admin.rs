@@ -1,6 +1,7 @@
 //! API tokens (create with a role — administrators may choose admin, guardian or platform; the
 //! token is shown once —, revoke), users (administrators: create a guardian with a household,
-//! delete) and the audit log (administrators).
+//! a hotline operator or supervisor with their hotline, an administrator who may also
+//! supervise a hotline; delete) and the audit log (administrators).
 
 use askama::Template;
 use axum::extract::State;
@@ -149,16 +150,28 @@ pub(crate) struct UserRow {
     pub id: i64,
     pub name: String,
     pub role: String,
+    /// The household or class of a guardian, the hotline of an operator or supervisor.
     pub household: String,
     pub created: String,
     pub is_me: bool,
 }
+
+/// The roles a person may be given, in the order offered.
+const PERSON_ROLES: [Role; 4] = [
+    Role::Guardian,
+    Role::Operator,
+    Role::Supervisor,
+    Role::Admin,
+];
 
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     page: Page,
     users: Vec<UserRow>,
+    roles: Vec<(&'static str, String)>,
+    /// The hotline pre-filled for operators and supervisors (`[hotline] name`).
+    hotline: String,
     min_password: usize,
 }
 
@@ -185,12 +198,21 @@ pub(crate) async fn users(
             .map(|u| UserRow {
                 id: u.id,
                 role: text::role(tr, u.role),
-                household: u.household.unwrap_or_else(|| "—".to_string()),
+                household: match (u.household, u.hotline) {
+                    (Some(household), _) => household,
+                    (None, Some(hotline)) => tr.t1("users-hotline-of", "hotline", hotline),
+                    (None, None) => "—".to_string(),
+                },
                 created: text::date_time(tr, &zone, u.created_ms),
                 is_me: Some(u.id) == me,
                 name: u.username,
             })
             .collect(),
+        roles: PERSON_ROLES
+            .iter()
+            .map(|&r| (r.as_str(), text::role(tr, r)))
+            .collect(),
+        hotline: state.hotline.options().name.clone(),
         min_password: MIN_PASSWORD_CHARS,
     };
     render(StatusCode::OK, &view)
@@ -202,12 +224,12 @@ pub(crate) async fn create_user(State(state): State<AppState>, post: Posted) -> 
     let input = UserInput {
         username: fields.get("username").to_string(),
         password: fields.raw("password").to_string(),
-        role: if fields.get("role") == "admin" {
-            Role::Admin
-        } else {
-            Role::Guardian
+        role: match fields.get("role").parse::<Role>() {
+            Ok(role) if PERSON_ROLES.contains(&role) => role,
+            _ => Role::Guardian,
         },
         household: fields.optional("household"),
+        hotline: fields.optional("hotline"),
     };
     let made = ops::create_user(&state, &post.who, &input).await;
     post.redirect("/users", made, |tr, user| {

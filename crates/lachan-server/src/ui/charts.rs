@@ -3,7 +3,8 @@
 //! a day's queries per hour (allowed and blocked, stacked).
 //!
 //! Labels arrive already translated; the legends are written in the page around the chart,
-//! with [`Swatch`] colours, so that they stay readable on a phone.
+//! with [`Swatch`] colours, so that they stay readable on a phone. The hotline's statistics
+//! charts (`hotline::charts`) draw with the same axes, grid and text.
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
@@ -11,9 +12,9 @@ use plotters::coord::types::{RangedCoordu32, RangedCoordu64};
 use plotters::prelude::*;
 
 /// Width of the charts' drawing, in SVG units; pages scale it to their width.
-const WIDTH: u32 = 480;
+pub(super) const WIDTH: u32 = 480;
 /// Height of the charts' drawing, in SVG units.
-const HEIGHT: u32 = 320;
+pub(super) const HEIGHT: u32 = 320;
 /// Text size of the axes (plotters draws it at about 80 %), readable when a phone shrinks the
 /// chart by a third.
 const FONT_SIZE: u32 = 24;
@@ -34,7 +35,7 @@ impl Swatch {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
-    fn rgb(self) -> RGBColor {
+    pub(super) fn rgb(self) -> RGBColor {
         RGBColor(self.0, self.1, self.2)
     }
 }
@@ -83,13 +84,13 @@ pub(crate) struct DayData {
 #[error("the chart could not be drawn: {0}")]
 pub(crate) struct ChartError(String);
 
-fn failed<E: std::fmt::Debug>(error: E) -> ChartError {
+pub(super) fn failed<E: std::fmt::Debug>(error: E) -> ChartError {
     ChartError(format!("{error:?}"))
 }
 
 /// A round axis top at or above `max` (at least `floor`): a multiple of a step of 1, 2 or 5
 /// times a power of ten that cuts the axis into at most five parts.
-fn axis_top(max: u64, floor: u64) -> u64 {
+pub(super) fn axis_top(max: u64, floor: u64) -> u64 {
     let max = max.max(floor).max(1);
     let mut power = 1u64;
     loop {
@@ -103,16 +104,16 @@ fn axis_top(max: u64, floor: u64) -> u64 {
 }
 
 /// The charts' coordinates: a segment per day or hour across, a count upward.
-type Grid<'a, 'b> =
+pub(super) type Grid<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordu64>>;
 
 /// The text style of the axes.
-fn axis_text() -> TextStyle<'static> {
+pub(super) fn axis_text() -> TextStyle<'static> {
     ("sans-serif", FONT_SIZE).into_font().color(&INK)
 }
 
 /// A chart on `root` with the margins and the bottom label area both charts have.
-fn builder<'a, 'b>(
+pub(super) fn builder<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
 ) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut builder = ChartBuilder::on(root);
@@ -122,7 +123,7 @@ fn builder<'a, 'b>(
 
 /// Draws the horizontal grid lines and the axes: `segments` across, labelled from `labels`,
 /// and the left axis titled `title`.
-fn draw_grid(
+pub(super) fn draw_grid(
     chart: &mut Grid<'_, '_>,
     segments: u32,
     labels: &[String],

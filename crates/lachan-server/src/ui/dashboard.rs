@@ -1,11 +1,12 @@
 //! The dashboard: one card per profile the user manages, with its devices, whether internet is
 //! paused (and the buttons to pause or resume it), each daily budget's minutes used and left
-//! (with "+30 minutes"), and its unread alerts; and the actions of those buttons.
+//! (with "+30 minutes"), and its unread alerts; and the actions of those buttons. The hotline's
+//! operators and supervisors have no profiles: their overview is `/hotline`.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use lachan_policy::Pause;
 
 use super::form::Posted;
@@ -89,6 +90,9 @@ pub(crate) async fn dashboard(
     req: Req,
     Viewer(who): Viewer,
 ) -> Response {
+    if who.role.is_hotline_staff() {
+        return Redirect::to("/hotline").into_response();
+    }
     let mut page = Page::new(&req, Some(&who), Nav::Home, "home-title", "home-help").live();
     let cards = page.or_error(cards(&state, &who, req.tr()).await);
     render(StatusCode::OK, &DashboardPage { page, cards })

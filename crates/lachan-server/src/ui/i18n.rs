@@ -213,28 +213,40 @@ mod tests {
         let root = env!("CARGO_MANIFEST_DIR");
         let vi = ids(VI_FTL);
         let mut used = 0;
-        for dir in ["templates", "src/ui"] {
-            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = vec![
+            format!("{root}/templates").into(),
+            format!("{root}/src/ui").into(),
+        ];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
-                let text = std::fs::read_to_string(&path).unwrap();
-                for call in [".t(", ".t1(", ".t2("] {
-                    for (at, _) in text.match_indices(call) {
-                        let rest = text[at + call.len()..].trim_start();
-                        let Some(rest) = rest.strip_prefix('"') else {
-                            continue;
-                        };
-                        let id = &rest[..rest.find('"').unwrap()];
-                        let is_id = id
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-                        if is_id && id != "no-such-message" {
-                            assert!(
-                                vi.contains(id),
-                                "{} uses missing message {id}",
-                                path.display()
-                            );
-                            used += 1;
-                        }
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".t(", ".t1(", ".t2("] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = text[at + call.len()..].trim_start();
+                    let Some(rest) = rest.strip_prefix('"') else {
+                        continue;
+                    };
+                    let id = &rest[..rest.find('"').unwrap()];
+                    let is_id = id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    if is_id && id != "no-such-message" {
+                        assert!(
+                            vi.contains(id),
+                            "{} uses missing message {id}",
+                            path.display()
+                        );
+                        used += 1;
                     }
                 }
             }

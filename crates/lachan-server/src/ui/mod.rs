@@ -8,6 +8,9 @@
 //! hidden `csrf` field; after a post the browser is sent back (303) with a flash message, and
 //! errors are shown on the page.
 //!
+//! The hotline's pages (`hotline`) serve Tổng đài 111: its public report form, and the queue,
+//! cases, statistics and authorities of its operators and supervisors.
+//!
 //! The console never depends on the DNS resolver: what it shows of DNS comes through the
 //! [`Gateway`](crate::Gateway).
 
@@ -21,6 +24,7 @@ mod cookies;
 mod dashboard;
 mod devices;
 mod form;
+mod hotline;
 mod i18n;
 mod missing;
 mod page;
@@ -39,6 +43,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use self::cookies::{cookie, set_cookie};
+pub(crate) use self::hotline::ATTACHMENT_UPLOAD_ROUTE;
 use self::i18n::{LANG_COOKIE, Lang};
 pub(crate) use self::missing::not_found;
 use self::page::FLASH_COOKIE;
@@ -55,9 +60,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; scr
      base-uri 'none'";
 
 /// The console's routes. Pages check the session themselves (a visitor who is not signed in is
-/// sent to `/login`, or to `/setup` while no user exists). The photo uploads
-/// ([`UPLOAD_PATHS`]) take bodies up to `upload_max` bytes.
-pub(crate) fn router(upload_max: usize) -> Router<AppState> {
+/// sent to `/login`, or to `/setup` while no user exists), except the hotline's public report
+/// form. The photo uploads ([`UPLOAD_PATHS`]) take bodies up to `upload_max` bytes, the
+/// hotline's attachment uploads ([`ATTACHMENT_UPLOAD_ROUTE`]) up to `attachment_max`.
+pub(crate) fn router(upload_max: usize, attachment_max: usize) -> Router<AppState> {
     let upload = DefaultBodyLimit::max(upload_max);
     Router::new()
         .route("/", get(dashboard::dashboard))
@@ -76,6 +82,7 @@ pub(crate) fn router(upload_max: usize) -> Router<AppState> {
             get(profiles::edit_form).post(profiles::update),
         )
         .route("/profiles/delete", post(profiles::delete))
+        .route("/profiles/hotline", post(profiles::hotline_opt_in))
         .route("/devices", get(devices::list).post(devices::create))
         .route("/devices/assign", post(devices::assign))
         .route("/devices/delete", post(devices::delete))
@@ -95,7 +102,15 @@ pub(crate) fn router(upload_max: usize) -> Router<AppState> {
         .route("/audit", get(admin::audit))
         .route("/static/console.css", get(assets::css))
         .route("/static/live.js", get(assets::live_js))
+        .merge(hotline::routes(attachment_max))
         .layer(from_fn(finish))
+}
+
+/// Whether `path` is served on every `Host`, a blocked site's too: the hotline's public report
+/// form (the block page links to it relatively, so a child or parent who meets a block can
+/// report what they saw) and the stylesheet it uses.
+pub(crate) fn serves_any_host(path: &str) -> bool {
+    path == hotline::FORM_PATH || path == hotline::THANKS_PATH || path == "/static/console.css"
 }
 
 /// Adds what every console response needs: the `lang` cookie when `?lang=` chose a language,

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fluent_bundle::FluentValue;
+use lachan_store::Role;
 
 use super::cookies::{cookie, set_cookie};
 use super::i18n::{Lang, Tr};
@@ -42,21 +43,53 @@ pub(crate) enum Nav {
     Users,
     /// The audit log (administrators).
     Audit,
-    /// Pages outside the navigation (sign-in, first run).
+    /// The hotline's queue, cases and notifications (operators, supervisors).
+    Hotline,
+    /// The hotline's statistics.
+    HotlineStats,
+    /// The authorities referrals and takedown requests go to.
+    Authorities,
+    /// Pages outside the navigation (sign-in, first run, the public report form).
     None,
 }
 
+/// Who a navigation link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Administrators, parents and teachers: the family and school pages.
+    Family,
+    /// Administrators only.
+    Admins,
+    /// The hotline's operators and supervisors, and administrators who also supervise it.
+    Hotline,
+    /// The hotline's people and every administrator (who edits the authorities).
+    HotlineOrAdmins,
+}
+
 impl Nav {
-    const ITEMS: [(Nav, &'static str, &'static str, bool); 9] = [
-        (Nav::Home, "/", "nav-home", false),
-        (Nav::Activity, "/activity", "nav-activity", false),
-        (Nav::Devices, "/devices", "nav-devices", false),
-        (Nav::Alerts, "/alerts", "nav-alerts", false),
-        (Nav::Services, "/services", "nav-services", false),
-        (Nav::Photo, "/photo", "nav-photo", false),
-        (Nav::Tokens, "/tokens", "nav-tokens", false),
-        (Nav::Users, "/users", "nav-users", true),
-        (Nav::Audit, "/audit", "nav-audit", true),
+    const ITEMS: [(Nav, &'static str, &'static str, Audience); 12] = [
+        (Nav::Home, "/", "nav-home", Audience::Family),
+        (Nav::Hotline, "/hotline", "nav-hotline", Audience::Hotline),
+        (Nav::Activity, "/activity", "nav-activity", Audience::Family),
+        (Nav::Devices, "/devices", "nav-devices", Audience::Family),
+        (Nav::Alerts, "/alerts", "nav-alerts", Audience::Family),
+        (Nav::Services, "/services", "nav-services", Audience::Family),
+        (Nav::Photo, "/photo", "nav-photo", Audience::Family),
+        (Nav::Tokens, "/tokens", "nav-tokens", Audience::Family),
+        (
+            Nav::HotlineStats,
+            "/hotline/stats",
+            "nav-hotline-stats",
+            Audience::Hotline,
+        ),
+        (
+            Nav::Authorities,
+            "/hotline/authorities",
+            "nav-authorities",
+            Audience::HotlineOrAdmins,
+        ),
+        (Nav::Users, "/users", "nav-users", Audience::Admins),
+        (Nav::Audit, "/audit", "nav-audit", Audience::Admins),
     ];
 }
 
@@ -89,6 +122,46 @@ pub(crate) struct UserBar {
     pub role: String,
     /// Whether they are an administrator.
     pub admin: bool,
+    /// Whether they use the family and school pages (administrators, parents, teachers).
+    pub family: bool,
+    /// Whether they work for a hotline: operators, supervisors, administrators who also
+    /// supervise one.
+    pub hotline: bool,
+}
+
+impl UserBar {
+    /// The header's view of `who`, in `tr`'s language.
+    fn of(tr: Tr, who: &Principal) -> UserBar {
+        let role = text::role(tr, who.role);
+        let role = match (who.household.as_deref(), who.hotline.as_deref()) {
+            (Some(household), _) if who.role == Role::Guardian => {
+                tr.t1("role-guardian-of", "household", household)
+            }
+            (_, Some(hotline)) => tr.t2(
+                "role-of-hotline",
+                ("role", role.into()),
+                ("hotline", hotline.into()),
+            ),
+            _ => role,
+        };
+        UserBar {
+            name: who.name().to_string(),
+            role,
+            admin: who.is_admin(),
+            family: matches!(who.role, Role::Admin | Role::Guardian),
+            hotline: who.hotline.is_some() && who.role != Role::Guardian,
+        }
+    }
+
+    /// Whether a link for `audience` is shown to this user.
+    fn sees(&self, audience: Audience) -> bool {
+        match audience {
+            Audience::Family => self.family,
+            Audience::Admins => self.admin,
+            Audience::Hotline => self.hotline,
+            Audience::HotlineOrAdmins => self.hotline || self.admin,
+        }
+    }
 }
 
 /// What a page needs to know of its request: the language, the headers (cookies) and the
@@ -157,15 +230,7 @@ impl Page {
     ) -> Page {
         let (lang, headers, uri) = (req.lang, &req.headers, &req.uri);
         let tr = lang.tr();
-        let user = who.map(|p| UserBar {
-            name: p.name().to_string(),
-            role: match (&p.household, p.is_admin()) {
-                (_, true) => tr.t("role-admin"),
-                (Some(h), false) => tr.t1("role-guardian-of", "household", h.as_str()),
-                (None, false) => tr.t("role-guardian"),
-            },
-            admin: p.is_admin(),
-        });
+        let user = who.map(|p| UserBar::of(tr, p));
         Page {
             title: tr.t(title_id),
             help: tr.t(help_id),
@@ -214,7 +279,7 @@ impl Page {
         };
         Nav::ITEMS
             .iter()
-            .filter(|(_, _, _, admin_only)| user.admin || !admin_only)
+            .filter(|&&(_, _, _, audience)| user.sees(audience))
             .map(|&(nav, href, id, _)| NavLink {
                 href,
                 label: self.tr.t(id),
@@ -365,6 +430,81 @@ mod tests {
         let flash = decode_flash(&encode_flash(false, &text)).unwrap();
         assert!(flash.text.len() <= MAX_FLASH_BYTES);
         assert!(flash.text.chars().all(|c| c == 'ạ'));
+    }
+
+    /// The navigation's addresses for someone of `role` with `hotline`.
+    fn nav_for(role: Role, hotline: Option<&str>) -> Vec<&'static str> {
+        let who = Principal {
+            actor: "someone".into(),
+            role,
+            household: (role == Role::Guardian).then(|| "nguyen".into()),
+            hotline: hotline.map(str::to_string),
+            via: crate::principal::Via::Session {
+                csrf: "t".into(),
+                user_id: 1,
+                token_hash: [0; 32],
+            },
+        };
+        let req = Req {
+            lang: Lang::Vi,
+            headers: HeaderMap::new(),
+            uri: Uri::from_static("/"),
+        };
+        let page = Page::new(&req, Some(&who), Nav::Home, "home-title", "home-help");
+        page.nav_links().into_iter().map(|l| l.href).collect()
+    }
+
+    #[test]
+    fn each_role_sees_its_own_pages() {
+        let hotline = ["/hotline", "/hotline/stats", "/hotline/authorities"];
+        assert_eq!(nav_for(Role::Operator, Some("111")), hotline);
+        assert_eq!(nav_for(Role::Supervisor, Some("111")), hotline);
+        let guardian = nav_for(Role::Guardian, None);
+        assert!(guardian.contains(&"/") && guardian.contains(&"/photo"));
+        assert!(
+            !guardian
+                .iter()
+                .any(|h| h.starts_with("/hotline") || *h == "/users")
+        );
+        let admin = nav_for(Role::Admin, None);
+        assert!(!admin.contains(&"/hotline"), "no case contents: {admin:?}");
+        assert!(!admin.contains(&"/hotline/stats"), "{admin:?}");
+        for href in ["/", "/hotline/authorities", "/users", "/audit"] {
+            assert!(admin.contains(&href), "{href}: {admin:?}");
+        }
+        let supervising = nav_for(Role::Admin, Some("111"));
+        assert_eq!(supervising.len(), admin.len() + 2);
+        assert!(supervising.contains(&"/hotline"));
+    }
+
+    #[test]
+    fn the_header_names_the_hotline() {
+        let req = Req {
+            lang: Lang::Vi,
+            headers: HeaderMap::new(),
+            uri: Uri::from_static("/"),
+        };
+        let who = Principal {
+            actor: "tv-lan".into(),
+            role: Role::Operator,
+            household: None,
+            hotline: Some("111".into()),
+            via: crate::principal::Via::Session {
+                csrf: "t".into(),
+                user_id: 2,
+                token_hash: [0; 32],
+            },
+        };
+        let page = Page::new(
+            &req,
+            Some(&who),
+            Nav::Hotline,
+            "hotline-title",
+            "hotline-help",
+        );
+        let user = page.user.unwrap();
+        assert_eq!(user.role, "Tư vấn viên (tổng đài) · tổng đài 111");
+        assert!(user.hotline && !user.family && !user.admin);
     }
 
     #[test]

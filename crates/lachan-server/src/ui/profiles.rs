@@ -1,6 +1,8 @@
 //! Creating, changing and deleting a profile: name, age, household (administrators), blocked
 //! categories, safe search, YouTube, blocked services, bedtime and other schedules, daily
-//! budgets (with the Decree 147/2024 defaults explained) and custom allow/deny rules.
+//! budgets (with the Decree 147/2024 defaults explained) and custom allow/deny rules; and, for a
+//! profile that exists, the guardian's consent that the child's repeated attempts at adult or
+//! gambling sites are reported to the hotline.
 
 use std::collections::HashMap;
 
@@ -102,6 +104,18 @@ pub(crate) struct ProfileForm {
 struct ProfilePage {
     page: Page,
     form: ProfileForm,
+    /// The hotline consent of a profile being edited.
+    opt_in: Option<OptIn>,
+}
+
+/// Whether a guardian agreed that the child's repeated adult or gambling attempts are reported
+/// to the hotline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OptIn {
+    /// Consent is given.
+    pub on: bool,
+    /// "Đồng ý bởi me-an lúc 27/11/2026 21:30", when given.
+    pub since: String,
 }
 
 /// The categories offered as checkboxes: those about what sites are (content, scams, threats,
@@ -455,8 +469,23 @@ fn youtube_value(mode: YoutubeMode) -> &'static str {
     }
 }
 
+/// The hotline consent of profile `name` as the edit page shows it (none when it cannot be
+/// read).
+async fn opt_in(state: &AppState, who: &Principal, tr: Tr, name: &str) -> Option<OptIn> {
+    let view = ops::hotline_opt_in(state, who, name).await.ok()?;
+    let since = match (&view.opted_by, view.opted_ms) {
+        (Some(by), Some(ms)) if view.on => tr.t2(
+            "profile-hotline-since",
+            ("who", by.as_str().into()),
+            ("time", text::date_time(tr, &Zone::default(), ms).into()),
+        ),
+        _ => String::new(),
+    };
+    Some(OptIn { on: view.on, since })
+}
+
 /// The form for `input`, with `error` at the top when saving failed.
-fn show(
+async fn show(
     req: &Req,
     state: &AppState,
     who: &Principal,
@@ -483,7 +512,12 @@ fn show(
         page = page.with_error(error);
     }
     let form = form_of(lang.tr(), state, who, input, editing);
-    render(status, &ProfilePage { page, form })
+    let opt_in = if editing {
+        opt_in(state, who, lang.tr(), &input.name).await
+    } else {
+        None
+    };
+    render(status, &ProfilePage { page, form, opt_in })
 }
 
 /// `GET /profiles/new`.
@@ -496,7 +530,7 @@ pub(crate) async fn new_form(
     if let Some(household) = &who.household {
         input.household = household.clone();
     }
-    show(&req, &state, &who, &input, false, None)
+    show(&req, &state, &who, &input, false, None).await
 }
 
 /// `GET /profiles/edit?name=NAME`.
@@ -510,7 +544,7 @@ pub(crate) async fn edit_form(
     match ops::get_profile(&state, &who, name).await {
         Ok(view) if view.editable => {
             let input = FormInput::of_profile(&view);
-            show(&req, &state, &who, &input, true, None)
+            show(&req, &state, &who, &input, true, None).await
         }
         Ok(_) => redirect_with("/", true, &req.tr().t("error-file-profile")),
         Err(error) => redirect_with("/", true, &text::op_error(req.tr(), &error)),
@@ -525,7 +559,7 @@ async fn save(state: AppState, post: Posted, editing: bool) -> Response {
     let input = FormInput::of_fields(fields);
     let request = match input.to_input(tr, &state) {
         Ok(request) => request,
-        Err(error) => return show(req, &state, who, &input, editing, Some(error)),
+        Err(error) => return show(req, &state, who, &input, editing, Some(error)).await,
     };
     let saved = if editing {
         ops::update_profile(&state, who, &request.name, &request).await
@@ -535,7 +569,7 @@ async fn save(state: AppState, post: Posted, editing: bool) -> Response {
     match saved {
         Err(error) if !matches!(error, ops::OpError::NotApplied(_)) => {
             let error = text::op_error(tr, &error);
-            show(req, &state, who, &input, editing, Some(error))
+            show(req, &state, who, &input, editing, Some(error)).await
         }
         saved => post.redirect("/", saved, |tr, view| {
             tr.t1("flash-profile-saved", "name", view.profile.name.as_str())
@@ -563,5 +597,21 @@ pub(crate) async fn delete(State(state): State<AppState>, post: Posted) -> Respo
     let deleted = ops::delete_profile(&state, &post.who, name).await;
     post.redirect("/", deleted, |tr, ()| {
         tr.t1("flash-profile-deleted", "name", name)
+    })
+}
+
+/// `POST /profiles/hotline`: gives (`on` ticked) or withdraws the consent that the child's
+/// repeated attempts at adult or gambling sites are reported to the hotline.
+pub(crate) async fn hotline_opt_in(State(state): State<AppState>, post: Posted) -> Response {
+    let name = post.fields.get("name");
+    let on = post.fields.checked("on");
+    let back = format!("/profiles/edit?name={}", super::url::query_value(name));
+    let set = ops::set_hotline_opt_in(&state, &post.who, name, on).await;
+    post.redirect(&back, set, |tr, view| {
+        tr.t(if view.on {
+            "flash-hotline-opt-in"
+        } else {
+            "flash-hotline-opt-out"
+        })
     })
 }

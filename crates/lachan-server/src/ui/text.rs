@@ -51,6 +51,8 @@ pub(crate) fn role(tr: Tr, role: Role) -> String {
         Role::Admin => tr.t("role-admin"),
         Role::Guardian => tr.t("role-guardian"),
         Role::Platform => tr.t("role-platform"),
+        Role::Operator => tr.t("role-operator"),
+        Role::Supervisor => tr.t("role-supervisor"),
     }
 }
 

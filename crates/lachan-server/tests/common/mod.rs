@@ -205,6 +205,12 @@ impl Server {
         if let Some(gateway) = gateway {
             state = state.with_gateway(gateway);
         }
+        Server::serve_state(state).await
+    }
+
+    /// A server of `state` (built by the test, over its own store) on a loopback port.
+    pub async fn serve_state(state: AppState) -> Server {
+        let store = state.store.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
@@ -348,7 +354,7 @@ impl Server {
     pub async fn add_user(&self, name: &str, role: Role, household: Option<&str>) {
         let hash = hash_password(PASSWORD).unwrap();
         self.store
-            .create_user(name, &hash, role, household)
+            .create_user(name, &hash, role, household, None)
             .await
             .unwrap()
             .unwrap();

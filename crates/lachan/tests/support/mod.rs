@@ -4,7 +4,8 @@
 #![allow(dead_code)] // each test file uses its own part
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,36 @@ use tokio_util::sync::CancellationToken;
 
 /// The address the test upstream answers every A question with.
 pub const UPSTREAM_ANSWER: [u8; 4] = [192, 0, 2, 1];
+
+/// Runs the `lachan` binary with `ARGS --data-dir DATA` and the built-in configuration
+/// (whatever the environment says), logging warnings only.
+pub fn lachan(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lachan"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("LACHAN_LOG", "warn")
+        .env_remove("LACHAN_CONFIG")
+        .env_remove("LACHAN_DATA_DIR")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+/// What a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that a command succeeded, showing what it printed when it did not.
+pub fn succeeded(out: &Output) {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
 
 /// A file of `../shared/data/`.
 pub fn shared(path: &str) -> PathBuf {
@@ -149,6 +180,8 @@ pub struct System {
     pub web: String,
     /// The data directory and configuration file live here.
     pub dir: tempfile::TempDir,
+    /// Runs a pass of the hotline's background work (escalations, reminders, anonymisation).
+    pub hotline: lachan::hotline::HotlineHandle,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -200,6 +233,7 @@ impl System {
         System {
             dns: running.dns[0],
             web: format!("http://{}", running.web.expect("the console runs")),
+            hotline: running.hotline,
             dir,
             shutdown,
             task,
@@ -222,6 +256,21 @@ impl System {
             .unwrap()
             .unwrap();
         System::run(dir, clock).await
+    }
+
+    /// The running system's database, opened a second time (SQLite allows it).
+    pub async fn store(&self) -> lachan_store::Store {
+        lachan_store::Store::open(&self.dir.path().join("data"))
+            .await
+            .unwrap()
+    }
+
+    /// Runs a pass of the hotline's background work now and waits for it (bounded).
+    pub async fn hotline_pass(&self) -> lachan::hotline::Pass {
+        tokio::time::timeout(Duration::from_secs(60), self.hotline.run_now())
+            .await
+            .expect("the hotline pass ends")
+            .expect("the hotline worker runs")
     }
 
     /// Stops the system as SIGTERM would and waits for it.
