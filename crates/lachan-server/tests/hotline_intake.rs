@@ -379,6 +379,11 @@ async fn repeated_blocks_are_reported_only_with_a_guardians_consent() {
         .await
         .json();
     assert_eq!(queued["identity"]["child_name"], Value::Null);
+    let key = queued["idempotency_key"].as_str().unwrap();
+    assert!(
+        key.starts_with("dns_alert:") && !key.contains(":An:"),
+        "the key must not name the child: {key}"
+    );
 
     // Withdrawn consent files nothing more.
     let off = hotline

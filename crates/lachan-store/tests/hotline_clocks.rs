@@ -6,9 +6,12 @@ mod hotline_support;
 
 use hotline_support::{DAY, HOUR, T0, authority, book, bullying, new_case, platform_report, store};
 use lachan_hotline::{
-    ActionKind, ActionOutcome, AuthorityKind, AuthorityMismatch, Channel, ClockStatus, Risk,
+    ActionKind, ActionOutcome, AuthorityKind, AuthorityMismatch, CaseStatus, Channel, ClockStatus,
+    CloseReason, Risk,
 };
-use lachan_store::hotline::{Audience, ClockRecord, HotlineError, NewAction, NotificationKind};
+use lachan_store::hotline::{
+    Audience, ClockRecord, HotlineError, NewAction, NotificationKind, StatusChange,
+};
 use lachan_store::{Store, StoreError};
 
 fn action(case_id: i64, kind: ActionKind, authority_id: Option<i64>, at: i64) -> NewAction {
@@ -544,4 +547,53 @@ async fn due_follow_ups_remind_their_operator_once() {
         "a follow-up of nobody's case goes to the supervisors"
     );
     assert_eq!(supervisors[0].notice.case_id, unassigned);
+}
+
+#[tokio::test]
+async fn closed_cases_are_neither_escalated_nor_reminded_until_reopened() {
+    let store = store().await;
+    let report = store
+        .file_report(&platform_report(T0, 3, "closed"))
+        .await
+        .unwrap()
+        .id;
+    let id = store
+        .open_case(&new_case(T0, &[report], Risk::Emergency), book())
+        .await
+        .unwrap();
+    let follow_up = NewAction {
+        due_ms: Some(T0 + 2 * HOUR),
+        ..action(id, ActionKind::FollowUp, None, T0 + HOUR)
+    };
+    store.add_action(&follow_up, book()).await.unwrap();
+    let close = StatusChange {
+        to: CaseStatus::Closed,
+        close_reason: Some(CloseReason::Unfounded),
+        note: String::new(),
+        may_reopen: false,
+    };
+    store
+        .set_case_status(id, "tvv-lan", &close, T0 + HOUR)
+        .await
+        .unwrap();
+    let late = T0 + DAY;
+    assert!(store.overdue_clocks(late, 10).await.unwrap().is_empty());
+    assert!(store.due_follow_ups(late, 10).await.unwrap().is_empty());
+
+    let reopen = StatusChange {
+        to: CaseStatus::Triaged,
+        close_reason: None,
+        note: "Phụ huynh gọi lại".into(),
+        may_reopen: true,
+    };
+    store
+        .set_case_status(id, "gs-hoa", &reopen, late)
+        .await
+        .unwrap();
+    let overdue = store.overdue_clocks(late, 10).await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].clock.rule, "emergency_intervention");
+    let due = store.due_follow_ups(late, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].action.case_id, id);
 }

@@ -9,7 +9,7 @@ use lachan_hotline::{ActionKind, CaseStatus, CloseReason, Dimension, Period, Ris
 use lachan_store::hotline::{
     Attachment, AttachmentMeta, HotlineError, Identity, NewAction, StatsQuery, StatusChange,
 };
-use lachan_store::{Store, StoreError};
+use lachan_store::{NewReport, Store, StoreError};
 
 const CASES: usize = 40;
 
@@ -19,7 +19,12 @@ const CASES: usize = 40;
 async fn cases(store: &Store) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..CASES * 4 {
-        store.file_report(&varied(i)).await.unwrap();
+        let report = NewReport {
+            idempotency_key: Some(format!("zalo-ref-{i}")),
+            platform_reference: Some(format!("zalo-ref-{i}")),
+            ..varied(i)
+        };
+        store.file_report(&report).await.unwrap();
     }
     let queue = store.queue("111", 1000).await.unwrap();
     for (n, four) in queue.chunks(4).enumerate() {
@@ -125,6 +130,8 @@ async fn old_closed_cases_forget_people_and_keep_their_statistics() {
                 assert_eq!(r.filed.identity, Identity::default(), "case {n}");
                 assert_eq!(r.filed.description, None);
                 assert!(r.filed.accounts.is_empty() && r.filed.urls.is_empty());
+                assert_eq!(r.filed.platform_reference, None, "case {n}");
+                assert_eq!(r.filed.idempotency_key, None, "case {n}");
                 let original = varied(((r.filed.created_ms - T0) / (37 * 60_000)) as usize);
                 let kept = |f: &lachan_store::NewReport| {
                     let place = (f.province.clone(), f.platform.clone(), f.hashes.clone());
@@ -151,6 +158,7 @@ async fn old_closed_cases_forget_people_and_keep_their_statistics() {
                     .all(|r| r.filed.identity.child_name.is_some())
             );
             assert!(reports.iter().all(|r| r.filed.description.is_some()));
+            assert!(reports.iter().all(|r| r.filed.idempotency_key.is_some()));
             assert!(actions[0].note.is_some());
             assert_eq!(attachments.len(), 1);
         }

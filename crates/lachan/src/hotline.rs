@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lachan_dns::Clock;
-use lachan_hotline::{ClockBook, ClockEvent};
+use lachan_hotline::ClockBook;
 use lachan_store::Store;
 use lachan_store::hotline::{DueFollowUp, OverdueClock, WaitingReport};
 use serde_json::{Value, json};
@@ -62,15 +62,13 @@ pub struct WorkerOptions {
 
 impl WorkerOptions {
     /// The options of a `[hotline]` section with the legal clocks in force: a complaint may
-    /// wait a quarter of the (shortest) clock that complaints start.
+    /// wait a quarter of the (shortest) clock that complaints start
+    /// ([`ClockBook::queue_wait_ms`]).
     pub fn new(section: &crate::config::HotlineSection, clocks: &ClockBook) -> WorkerOptions {
         WorkerOptions {
             webhook: section.webhook().map(str::to_string),
             anonymise_after_ms: section.anonymise_after_ms(),
-            queue_wait_ms: clocks
-                .rules_started_by(ClockEvent::ComplaintFiled)
-                .map(|rule| rule.duration_ms() / 4)
-                .min(),
+            queue_wait_ms: clocks.queue_wait_ms(),
         }
     }
 }

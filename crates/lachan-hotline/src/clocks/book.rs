@@ -217,6 +217,15 @@ impl ClockBook {
     pub fn rules_met_by(&self, event: ClockEvent) -> impl Iterator<Item = &ClockRule> {
         self.rules.iter().filter(move |r| r.met_on == event)
     }
+
+    /// How long a complaint may wait untriaged in the queue before supervisors are told, in
+    /// milliseconds: a quarter of the shortest clock that complaints start (12 hours of the
+    /// built-in 48); `None` when no rule is started by [`ClockEvent::ComplaintFiled`].
+    pub fn queue_wait_ms(&self) -> Option<i64> {
+        self.rules_started_by(ClockEvent::ComplaintFiled)
+            .map(|rule| rule.duration_ms() / 4)
+            .min()
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +297,13 @@ basis = "Nghị định 147/2024/NĐ-CP"
                 .next()
                 .is_none()
         );
+        assert_eq!(
+            book.queue_wait_ms(),
+            Some(12 * 3_600_000),
+            "a quarter of 48 hours"
+        );
+        let none = ClockBook::from_toml(&RULE.replace("complaint_filed", "risk_emergency"));
+        assert_eq!(none.unwrap().queue_wait_ms(), None);
     }
 
     #[test]

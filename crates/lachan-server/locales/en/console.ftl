@@ -683,6 +683,17 @@ hotline-triage-assigned-to-you = The case will be assigned to you.
 hotline-triage-join = Or join an existing case
 hotline-triage-join-help = When it is about the same child, the same suspect account or the same content as a case already open.
 hotline-triage-me = me ({ $name })
+hotline-related = Possibly related cases
+hotline-related-help = Open cases that share something with this report. Check before joining: a shared address or account is not always the same matter.
+hotline-related-col-case = Case
+hotline-related-col-reasons = Shared
+hotline-related-col-status = Status
+hotline-related-not-yours = assigned to another operator: ask a supervisor to join it
+hotline-related-same-url = the same URL
+hotline-related-same-account = the same suspect account
+hotline-related-same-hash = the same content (hash)
+hotline-related-same-child = the same child
+hotline-do-join-this-case = Join this case
 
 # Hotline: a case
 hotline-case-title = Case #{ $id }

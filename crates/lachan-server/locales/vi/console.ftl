@@ -651,6 +651,17 @@ hotline-triage-assigned-to-you = Ca sẽ được giao cho bạn.
 hotline-triage-join = Hoặc gộp vào ca đã có
 hotline-triage-join-help = Khi cùng một trẻ, cùng tài khoản nghi vấn hay cùng nội dung với một ca đang mở.
 hotline-triage-me = tôi ({ $name })
+hotline-related = Ca có thể liên quan
+hotline-related-help = Các ca đang mở có điểm chung với báo cáo này. Hãy kiểm tra trước khi gộp: cùng một địa chỉ hay tài khoản chưa chắc là cùng một việc.
+hotline-related-col-case = Ca
+hotline-related-col-reasons = Điểm chung
+hotline-related-col-status = Trạng thái
+hotline-related-not-yours = do tư vấn viên khác phụ trách: nhờ người giám sát gộp
+hotline-related-same-url = cùng đường dẫn (URL)
+hotline-related-same-account = cùng tài khoản nghi vấn
+hotline-related-same-hash = cùng nội dung (mã băm)
+hotline-related-same-child = cùng một trẻ
+hotline-do-join-this-case = Gộp vào ca này
 
 # Tổng đài: một ca
 hotline-case-title = Ca #{ $id }

@@ -20,8 +20,8 @@ use crate::error::ApiError;
 use crate::export::{Table, to_csv, to_xlsx};
 use crate::ops::{
     self, ActionInput, AssignInput, CaseQuery, CaseRow, CaseView, ContactInput, Created,
-    FiledReport, HoldInput, OpenCaseInput, OptInView, OutcomeInput, ReportInput, ReportView,
-    RiskInput, StaffView, StatsInput, StatsView, StatusInput,
+    FiledReport, HoldInput, OpenCaseInput, OptInView, OutcomeInput, ReportInput, ReportRead,
+    ReportView, RiskInput, StaffView, StatsInput, StatsView, StatusInput,
 };
 use crate::state::AppState;
 
@@ -53,7 +53,7 @@ pub(super) async fn file_report(
 pub(super) async fn report(
     Caller { state, who }: Caller,
     Id(id): Id,
-) -> Result<Json<ReportView>, ApiError> {
+) -> Result<Json<ReportRead>, ApiError> {
     Ok(Json(ops::get_report(&state, &who, id).await?))
 }
 

@@ -46,9 +46,9 @@ pub(crate) use hotline::file_grooming_alert;
 pub use hotline::{
     ActionInput, ActionView, AssignInput, AttachmentFile, CaseQuery, CaseRow, CaseView, ClockView,
     ContactInput, Created, FiledReport, HashInput, HoldInput, HotlineScope, OpenCaseInput,
-    OptInView, OutcomeInput, PlatformReportInput, PublicReportError, ReportInput, ReportView,
-    RiskInput, StaffView, StatsInput, StatsView, StatusInput, add_action, assign_case,
-    create_authority, download_attachment, file_dns_alert, file_operator_report,
+    OptInView, OutcomeInput, PlatformReportInput, PublicReportError, RelatedCaseView, ReportInput,
+    ReportRead, ReportView, RiskInput, StaffView, StatsInput, StatsView, StatusInput, add_action,
+    assign_case, create_authority, download_attachment, file_dns_alert, file_operator_report,
     file_platform_report, file_public_report, get_case, get_report, hotline_opt_in, hotline_scope,
     hotline_staff, hotline_stats, join_case, list_authorities, list_cases, list_notifications,
     list_queue, list_queue_notices, mark_notification_read, open_case, record_contact,

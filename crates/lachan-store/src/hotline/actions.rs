@@ -193,7 +193,7 @@ impl Store {
     }
 
     /// Up to `limit` pending follow-ups of every hotline due by `now_ms` whose operator was not
-    /// reminded yet, earliest first. (The kind and outcome are literals in the SQL so that
+    /// reminded yet, earliest first; those of closed cases are left. (The kind and outcome are literals in the SQL so that
     /// SQLite uses the partial index of unreminded follow-ups.)
     pub async fn due_follow_ups(
         &self,
@@ -207,7 +207,7 @@ impl Store {
             case_brief_columns!(),
             " FROM hotline_actions a JOIN hotline_cases k ON k.id = a.case_id \
              WHERE a.kind = 'follow_up' AND a.outcome = 'pending' AND a.reminded_ms IS NULL \
-             AND a.due_ms <= ? \
+             AND a.due_ms <= ? AND k.status <> 'closed' \
              ORDER BY a.due_ms, a.id LIMIT ?"
         );
         let due = due_with_case(self, sql, now_ms, limit, action_from_row).await?;

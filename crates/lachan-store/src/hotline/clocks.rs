@@ -143,7 +143,8 @@ impl Store {
     }
 
     /// Up to `limit` clocks of every hotline that are unmet after their deadline at `now_ms`
-    /// and not yet escalated, most overdue first.
+    /// and not yet escalated, most overdue first; clocks of closed cases are left (a reopened
+    /// case's are escalated again).
     pub async fn overdue_clocks(
         &self,
         now_ms: i64,
@@ -156,7 +157,7 @@ impl Store {
             case_brief_columns!(),
             " FROM hotline_clocks c JOIN hotline_cases k ON k.id = c.case_id \
              WHERE c.met_ms IS NULL AND c.escalated_ms IS NULL AND c.due_ms < ? \
-             ORDER BY c.due_ms, c.id LIMIT ?"
+             AND k.status <> 'closed' ORDER BY c.due_ms, c.id LIMIT ?"
         );
         let overdue = due_with_case(self, sql, now_ms, limit, clock_from_row).await?;
         Ok(overdue

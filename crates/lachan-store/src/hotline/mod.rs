@@ -1,7 +1,8 @@
 //! The hotline's case management: reports (filed idempotently, waiting in a hotline's queue),
 //! contacts without report, cases with their workflow, events, actions, legal clocks,
 //! encrypted attachments and legal hold, the authorities referrals go to, the console's
-//! notifications (and those of complaints waiting too long in the queue), guardians' consent
+//! notifications (and those of complaints waiting too long in the queue), the open cases a
+//! report may be related to (suggested at triage), guardians' consent
 //! to reports of repeated blocks, anonymisation of old closed cases, and statistics.
 //!
 //! The vocabulary and rules (channels, subtypes, the workflow, the clock book) are
@@ -19,6 +20,7 @@ mod error;
 pub mod limits;
 mod notifications;
 mod opt_ins;
+mod related;
 mod reports;
 mod retention;
 mod stats;
@@ -36,6 +38,7 @@ pub use contacts::NewContact;
 pub use error::HotlineError;
 pub use notifications::{Audience, NewNotification, Notification, NotificationKind};
 pub use opt_ins::HotlineOptIn;
+pub use related::{MAX_RELATED, RELATED_CANDIDATES, RelatedCase, RelationReason};
 pub use reports::{
     ContentHash, DEFAULT_HOTLINE, Filed, HashKind, Identity, ImageMatchDetails, NewReport, Report,
     ReportStatus,

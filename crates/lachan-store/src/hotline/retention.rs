@@ -24,7 +24,7 @@ const FORGET: [&str; 4] = [
     of_due_cases!(
         "UPDATE reports SET reporter_name = NULL, reporter_contact = NULL, \
          child_name = NULL, child_contact = NULL, description = NULL, accounts = NULL, \
-         urls = NULL, platform_reference = NULL"
+         urls = NULL, platform_reference = NULL, idempotency_key = NULL"
     ),
     of_due_cases!("UPDATE hotline_actions SET note = NULL"),
     of_due_cases!("UPDATE hotline_case_events SET note = NULL"),
@@ -37,7 +37,7 @@ impl Store {
     ///
     /// Their reports lose the identity fields (reporter's and child's name and contact) and the
     /// free texts that may name someone (description, suspect accounts, URLs, the platform's
-    /// reference); the notes of their actions and events, and their attachments, are deleted.
+    /// reference and the sender's idempotency key, which is often that reference); the notes of their actions and events, and their attachments, are deleted.
     /// What statistics count stays: channel, category, subtype, age band, gender, province,
     /// platform, times, actions and clocks. One transaction.
     pub async fn anonymise_closed_cases(

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::scope::{hotline_scope, visible_case};
 use super::{case_object, store_error};
-use crate::images::{CheckError, ImageAction};
+use crate::images::{CheckError, ImageAction, hex};
 use crate::ops::{OpError, record};
 use crate::principal::Principal;
 use crate::state::AppState;
@@ -164,11 +164,7 @@ pub async fn upload_attachment(
         ..attachment.meta
     };
     let object = format!("{}/attachment:{id}", case_object(case_id));
-    let detail = format!(
-        "{} ({}, {} bytes)",
-        meta.filename, meta.media_type, meta.size
-    );
-    record(state, who, "attachment add", &object, &detail).await?;
+    record(state, who, "attachment add", &object, &audit_detail(&meta)).await?;
     Ok(meta)
 }
 
@@ -253,23 +249,18 @@ pub async fn download_attachment(
         .open(&sealed, &associated(case_id, &stored.meta.sha256))
         .map_err(|_| broken())?;
     let object = format!("{}/attachment:{attachment_id}", case_object(case_id));
-    record(
-        state,
-        who,
-        "attachment read",
-        &object,
-        &stored.meta.filename,
-    )
-    .await?;
+    let detail = audit_detail(&stored.meta);
+    record(state, who, "attachment read", &object, &detail).await?;
     Ok(AttachmentFile {
         meta: stored.meta,
         bytes,
     })
 }
 
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// What the audit log says of an attachment: its type and size, never its file name, which
+/// may name a child and would outlive the case's anonymisation in the hash-chained log.
+fn audit_detail(meta: &AttachmentMeta) -> String {
+    format!("{}, {} bytes", meta.media_type, meta.size)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use lachan_store::hotline::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::related::{ReportRead, suggestions};
 use super::scope::{HotlineScope, hotline_scope, visible_case, visible_report};
 use super::{case_object, fields, report_object, store_error};
 use crate::ops::{OpError, record};
@@ -134,20 +135,28 @@ pub async fn list_queue(
         .collect())
 }
 
-/// Report `id`, with its identity fields if `who` may see them; audited.
-pub async fn get_report(state: &AppState, who: &Principal, id: i64) -> Result<ReportView, OpError> {
+/// Report `id`, with its identity fields if `who` may see them and, while it waits in the
+/// queue, the open cases it may belong to ([`ReportRead::related`]); audited, naming the cases
+/// suggested.
+pub async fn get_report(state: &AppState, who: &Principal, id: i64) -> Result<ReportRead, OpError> {
     let scope = hotline_scope(who)?;
     let (report, identity_shown) = visible_report(state, &scope, id).await?;
-    let detail = if identity_shown {
-        "identity shown"
-    } else {
-        "identity hidden"
-    };
-    record(state, who, "report read", &report_object(id), detail).await?;
-    Ok(ReportView {
+    let view = ReportView {
         report,
         identity_shown,
-    })
+    };
+    let related = suggestions(state, &scope, &view).await?;
+    let mut detail = if identity_shown {
+        "identity shown".to_string()
+    } else {
+        "identity hidden".to_string()
+    };
+    if !related.is_empty() {
+        let ids: Vec<String> = related.iter().map(|r| r.case_id.to_string()).collect();
+        detail.push_str(&format!("; related cases {}", ids.join(", ")));
+    }
+    record(state, who, "report read", &report_object(id), &detail).await?;
+    Ok(ReportRead { view, related })
 }
 
 /// The cases `who` may see that `query` selects, most recently changed first: an operator's

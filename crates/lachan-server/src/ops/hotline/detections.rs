@@ -8,9 +8,11 @@ use lachan_policy::Category;
 use lachan_store::hotline::{Filed, Identity, NewReport};
 use lachan_store::{AlertKind, NewAlert, Store, StoreError};
 use lachan_text::conversation::Alert;
+use sha2::{Digest, Sha256};
 
 use super::fields;
 use super::intake::token_id;
+use crate::images::hex;
 use crate::principal::Principal;
 use crate::state::AppState;
 
@@ -90,13 +92,13 @@ pub async fn file_dns_alert(store: &Store, alert: &NewAlert) -> Result<Option<Fi
             child_name: Some(alert.profile.clone()),
             ..Identity::default()
         },
-        idempotency_key: Some(format!("dns_alert:{}:{category}:{day}", alert.profile)),
+        // The profile's name is the child's: the key holds its hash, since keys are not
+        // identity fields (shown with the report to operators, kept after anonymisation).
+        idempotency_key: Some(format!(
+            "dns_alert:{}:{category}:{day}",
+            hex(&Sha256::digest(alert.profile.as_bytes()))
+        )),
         ..NewReport::new(alert.time_ms, &consent.hotline, Channel::DnsAlert, category)
     };
     Ok(Some(store.file_report(&report).await?))
-}
-
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

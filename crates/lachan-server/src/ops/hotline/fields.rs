@@ -123,15 +123,15 @@ pub(super) fn urls(values: &[String]) -> Result<Vec<String>, OpError> {
             )));
         }
         if !out.iter().any(|u| u == value) {
+            // Refused as soon as there is one too many, so a long list costs no more.
+            if out.len() == limits::MAX_URLS {
+                return Err(OpError::Invalid(format!(
+                    "more than {0} URLs were given; give at most {0}, the ones that matter most",
+                    limits::MAX_URLS
+                )));
+            }
             out.push(value.to_string());
         }
-    }
-    if out.len() > limits::MAX_URLS {
-        return Err(OpError::Invalid(format!(
-            "{} URLs were given; give at most {}, the ones that matter most",
-            out.len(),
-            limits::MAX_URLS
-        )));
     }
     Ok(out)
 }
@@ -148,15 +148,14 @@ pub(super) fn accounts(values: &[String]) -> Result<Vec<String>, OpError> {
             false,
         )? && !out.contains(&account)
         {
+            if out.len() == limits::MAX_ACCOUNTS {
+                return Err(OpError::Invalid(format!(
+                    "more than {0} account references were given; give at most {0}",
+                    limits::MAX_ACCOUNTS
+                )));
+            }
             out.push(account);
         }
-    }
-    if out.len() > limits::MAX_ACCOUNTS {
-        return Err(OpError::Invalid(format!(
-            "{} account references were given; give at most {}",
-            out.len(),
-            limits::MAX_ACCOUNTS
-        )));
     }
     Ok(out)
 }
@@ -273,6 +272,12 @@ mod tests {
         }
         let many: Vec<String> = (0..21).map(|i| format!("https://e.vn/{i}")).collect();
         assert!(urls(&many).unwrap_err().to_string().contains("at most 20"));
+        let repeated: Vec<String> = many[..20].iter().chain(&many[..20]).cloned().collect();
+        assert_eq!(urls(&repeated).unwrap().len(), 20, "repeats do not count");
+        let accounts_given: Vec<String> = (0..21).map(|i| format!("tiktok:@a{i}")).collect();
+        let err = accounts(&accounts_given).unwrap_err().to_string();
+        assert!(err.contains("at most 20"), "{err}");
+        assert_eq!(accounts(&accounts_given[..20]).unwrap().len(), 20);
         let long = format!("https://e.vn/{}", "a".repeat(2048));
         assert!(urls(&[long]).unwrap_err().to_string().contains("2048"));
     }

@@ -23,6 +23,7 @@ mod fields;
 mod intake;
 mod notifications;
 mod opt_in;
+mod related;
 mod scope;
 mod stats;
 mod triage;
@@ -48,6 +49,7 @@ pub use intake::{
 };
 pub use notifications::{list_notifications, list_queue_notices, mark_notification_read};
 pub use opt_in::{OptInView, hotline_opt_in, set_hotline_opt_in};
+pub use related::{RelatedCaseView, ReportRead};
 pub use scope::{HotlineScope, StaffView, hotline_scope, hotline_staff};
 pub use stats::{StatsInput, StatsView, hotline_stats, stats_tables};
 pub use triage::{

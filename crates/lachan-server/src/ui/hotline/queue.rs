@@ -29,8 +29,6 @@ const QUEUE_SHOWN: u32 = 200;
 const CASES_SHOWN: u32 = 200;
 /// Most notifications shown.
 const NOTICES_SHOWN: u32 = 50;
-/// A complaint waiting this long is flagged (a quarter of the 48-hour complaint deadline).
-const LONG_WAIT_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// A report of the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,14 +108,16 @@ pub(crate) fn province(tr: Tr, report: &Report) -> String {
         .map_or_else(|| tr.t("hotline-province-unknown"), |p| p.name.to_string())
 }
 
-fn queue_row(tr: Tr, report: &Report, now_ms: i64) -> QueueRow {
+/// A report of the queue; a complaint that has waited `long_wait_ms` (when set) is flagged, as
+/// the hotline's worker tells supervisors of it then.
+fn queue_row(tr: Tr, report: &Report, now_ms: i64, long_wait_ms: Option<i64>) -> QueueRow {
     let waited = now_ms.saturating_sub(report.filed.created_ms);
     let complaint = report.filed.source.is_complaint();
     QueueRow {
         id: report.id,
         href: report_href(report.id),
         waiting: duration(tr, waited),
-        waiting_class: if complaint && waited >= LONG_WAIT_MS {
+        waiting_class: if complaint && long_wait_ms.is_some_and(|long| waited >= long) {
             "pill-bad"
         } else {
             "pill-info"
@@ -232,6 +232,7 @@ pub(crate) async fn home(State(state): State<AppState>, req: Req, Viewer(who): V
         .collect();
     notices.sort_by_key(|n| std::cmp::Reverse(n.at));
     let queue = page.or_error(ops::list_queue(&state, &who, QUEUE_SHOWN).await);
+    let long_wait_ms = state.hotline.options().clocks.queue_wait_ms();
     let query = CaseQuery {
         open_only: true,
         limit: Some(CASES_SHOWN),
@@ -242,7 +243,7 @@ pub(crate) async fn home(State(state): State<AppState>, req: Req, Viewer(who): V
         notices,
         queue: queue
             .iter()
-            .map(|r| queue_row(tr, &r.report, now_ms))
+            .map(|r| queue_row(tr, &r.report, now_ms, long_wait_ms))
             .collect(),
         cases_title: tr.t(if scope.supervisor {
             "hotline-home-cases-all"

@@ -14,7 +14,7 @@ use super::queue::{child, province, what};
 use super::report_form::choices;
 use super::words::word;
 use super::{case_href, numbered_page, read_one, report_href};
-use crate::ops::{self, HotlineScope, OpenCaseInput, ReportView};
+use crate::ops::{self, HotlineScope, OpenCaseInput, RelatedCaseView, ReportView};
 use crate::principal::Principal;
 use crate::state::AppState;
 use crate::ui::form::Posted;
@@ -113,6 +113,33 @@ pub(crate) struct Link {
     pub label: String,
 }
 
+/// An open case the report may belong to, for the triage column: the case number (a link
+/// when the viewer may open it), why, its status, and its title only for those who may open it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RelatedRow {
+    id: i64,
+    label: String,
+    href: Option<String>,
+    title: String,
+    reasons: String,
+    status: String,
+}
+
+impl RelatedRow {
+    /// `case` in `tr`'s language.
+    fn of(tr: Tr, case: &RelatedCaseView) -> RelatedRow {
+        let reasons: Vec<String> = case.reasons.iter().map(|&r| word(tr, r)).collect();
+        RelatedRow {
+            id: case.case_id,
+            label: tr.t1("hotline-case-title", "id", case.case_id),
+            href: case.may_open.then(|| case_href(case.case_id)),
+            title: case.title.clone().unwrap_or_default(),
+            reasons: reasons.join(", "),
+            status: word(tr, case.status),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "hotline_report.html")]
 struct ReportPage {
@@ -120,6 +147,7 @@ struct ReportPage {
     report: ReportDetails,
     in_case: Option<Link>,
     triage: bool,
+    related: Vec<RelatedRow>,
     open_action: String,
     join_action: String,
     risks: Vec<Choice>,
@@ -163,7 +191,7 @@ pub(crate) async fn show(
     Path(id): Path<i64>,
 ) -> Response {
     let tr = req.tr();
-    let (scope, view) = match read_one(tr, &who, ops::get_report(&state, &who, id)).await {
+    let (scope, read) = match read_one(tr, &who, ops::get_report(&state, &who, id)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -175,6 +203,8 @@ pub(crate) async fn show(
         "hotline-report-help",
         id,
     );
+    let related = read.related.iter().map(|c| RelatedRow::of(tr, c)).collect();
+    let view = read.view;
     let report = ReportDetails::of(tr, &zone, &view);
     let in_case = view.report.case_id.map(|case| Link {
         href: case_href(case),
@@ -185,6 +215,7 @@ pub(crate) async fn show(
         report,
         in_case,
         triage: view.report.status == ReportStatus::New,
+        related,
         open_action: format!("{}/case", report_href(id)),
         join_action: format!("{}/join", report_href(id)),
         risks: choices(tr, &risks, Risk::Medium.as_str()),

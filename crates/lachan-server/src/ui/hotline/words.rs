@@ -6,7 +6,7 @@ use lachan_hotline::{
     ActionKind, ActionOutcome, AgeBand, AuthorityKind, CaseStatus, Channel, ClockStatus,
     CloseReason, ContactTopic, Dimension, Gender, Period, Risk, Subtype, Theme,
 };
-use lachan_store::hotline::CaseEventKind;
+use lachan_store::hotline::{CaseEventKind, RelationReason};
 
 use crate::ui::i18n::Tr;
 
@@ -45,6 +45,7 @@ worded! {
     Period => "period",
     Dimension => "dimension",
     CaseEventKind => "event",
+    RelationReason => "related",
 }
 
 impl Worded for ClockStatus {
@@ -120,6 +121,7 @@ mod tests {
         named(Period::ALL);
         named(Dimension::ALL);
         named(CaseEventKind::ALL);
+        named(RelationReason::ALL);
         for status in [
             ClockStatus::Running { left_ms: 1 },
             ClockStatus::DueSoon { left_ms: 1 },
