@@ -78,6 +78,48 @@ pub struct AuditVerification {
     pub problem: Option<AuditProblem>,
 }
 
+/// The audit entry a change writes in its own transaction: who made it, what was done and how.
+/// The store names the object (e.g. `case:12`) from what it changed, so no change is ever
+/// committed without its entry, nor an entry without its change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    /// Who made the change: a username, a token name or the command line.
+    pub actor: String,
+    /// What was done, e.g. "case status".
+    pub action: &'static str,
+    /// Further detail, free text.
+    pub detail: String,
+}
+
+impl AuditNote {
+    /// A note of `action` by `actor`, with `detail`.
+    pub fn new(actor: impl Into<String>, action: &'static str, detail: impl Into<String>) -> Self {
+        AuditNote {
+            actor: actor.into(),
+            action,
+            detail: detail.into(),
+        }
+    }
+
+    /// Appends this note's entry on `object`, timed `time_ms`, in the caller's transaction.
+    pub(crate) async fn append(
+        &self,
+        conn: &mut SqliteConnection,
+        time_ms: i64,
+        object: &str,
+    ) -> Result<i64, StoreError> {
+        append(
+            conn,
+            time_ms,
+            &self.actor,
+            self.action,
+            object,
+            &self.detail,
+        )
+        .await
+    }
+}
+
 impl AuditVerification {
     /// Whether the log is intact.
     pub fn is_intact(&self) -> bool {

@@ -45,7 +45,7 @@ mod writer;
 pub use accounts::{ApiToken, LAST_USED_RESOLUTION_MS, Role, UnknownRole};
 pub use activity::{DaySummary, DayTotals, DomainCount, HourCount, ServiceMinutes, TOP_DOMAINS};
 pub use alerts::{Alert, AlertKind, NewAlert, UnknownAlertKind};
-pub use audit::{AuditEntry, AuditProblem, AuditProblemKind, AuditVerification};
+pub use audit::{AuditEntry, AuditNote, AuditProblem, AuditProblemKind, AuditVerification};
 pub use config::{ClientRecord, ListRecord, ORIGIN_CONSOLE, ORIGIN_FILE};
 pub use console_config::ProfileRecord;
 pub use conversations::{

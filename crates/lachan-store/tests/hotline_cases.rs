@@ -4,12 +4,12 @@
 
 mod hotline_support;
 
-use hotline_support::{HOUR, T0, book, bullying, new_case, platform_report, store};
+use hotline_support::{HOUR, T0, book, bullying, by_test, new_case, platform_report, store};
 use lachan_hotline::{CaseStatus, Channel, CloseReason, Risk, WorkflowError};
 use lachan_store::hotline::{
     CaseEventKind, CaseFilter, HotlineError, NewAction, NewReport, StatusChange,
 };
-use lachan_store::{ReportStatus, Store, StoreError};
+use lachan_store::{AuditNote, ReportStatus, Store, StoreError};
 
 /// The hotline refusal inside `result`.
 fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> HotlineError {
@@ -43,6 +43,7 @@ async fn triage_moves_reports_into_a_new_case_with_its_events() {
         .open_case(
             &new_case(T0 + 2 * HOUR, &[call, form, call], Risk::High),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -92,7 +93,14 @@ async fn triage_moves_reports_into_a_new_case_with_its_events() {
 
     // Joining adds the other report.
     store
-        .join_case(case_id, "tvv-lan", &[other], T0 + 3 * HOUR, book())
+        .join_case(
+            case_id,
+            "tvv-lan",
+            &[other],
+            T0 + 3 * HOUR,
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     assert_eq!(store.reports_of_case(case_id).await.unwrap().len(), 3);
@@ -119,7 +127,11 @@ async fn triage_is_all_or_nothing() {
     )
     .await;
     let case_id = store
-        .open_case(&new_case(T0 + HOUR, &[taken], Risk::Medium), book())
+        .open_case(
+            &new_case(T0 + HOUR, &[taken], Risk::Medium),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
 
@@ -127,7 +139,11 @@ async fn triage_is_all_or_nothing() {
     assert_eq!(
         refusal(
             store
-                .open_case(&new_case(at, &[waiting, taken], Risk::Low), book())
+                .open_case(
+                    &new_case(at, &[waiting, taken], Risk::Low),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::ReportInCase {
@@ -138,7 +154,11 @@ async fn triage_is_all_or_nothing() {
     assert_eq!(
         refusal(
             store
-                .open_case(&new_case(at, &[waiting, elsewhere], Risk::Low), book())
+                .open_case(
+                    &new_case(at, &[waiting, elsewhere], Risk::Low),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::ReportOfOtherHotline(elsewhere)
@@ -146,23 +166,35 @@ async fn triage_is_all_or_nothing() {
     assert_eq!(
         refusal(
             store
-                .open_case(&new_case(at, &[waiting, 999], Risk::Low), book())
+                .open_case(
+                    &new_case(at, &[waiting, 999], Risk::Low),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::NoSuchReport(999)
     );
     assert_eq!(
-        refusal(store.open_case(&new_case(at, &[], Risk::Low), book()).await),
+        refusal(
+            store
+                .open_case(&new_case(at, &[], Risk::Low), book(), &by_test())
+                .await
+        ),
         HotlineError::NoReports
     );
     let mut untitled = new_case(at, &[waiting], Risk::Low);
     untitled.title = "  ".into();
     assert_eq!(
-        refusal(store.open_case(&untitled, book()).await),
+        refusal(store.open_case(&untitled, book(), &by_test()).await),
         HotlineError::Empty("title")
     );
     assert_eq!(
-        refusal(store.join_case(999, "gs-hoa", &[waiting], at, book()).await),
+        refusal(
+            store
+                .join_case(999, "gs-hoa", &[waiting], at, book(), &by_test())
+                .await
+        ),
         HotlineError::NoSuchCase(999)
     );
 
@@ -190,7 +222,7 @@ async fn the_workflow_is_enforced_with_its_reasons() {
     let store = store().await;
     let report = file(&store, &platform_report(T0, 3, "w-1")).await;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::Medium), book())
+        .open_case(&new_case(T0, &[report], Risk::Medium), book(), &by_test())
         .await
         .unwrap();
     let at = |h: i64| T0 + h * HOUR;
@@ -201,6 +233,7 @@ async fn the_workflow_is_enforced_with_its_reasons() {
             "tvv-lan",
             &move_to(CaseStatus::Referred, None, ""),
             at(1),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -211,7 +244,8 @@ async fn the_workflow_is_enforced_with_its_reasons() {
                     id,
                     "tvv-lan",
                     &move_to(CaseStatus::Triaged, None, ""),
-                    at(2)
+                    at(2),
+                    &by_test()
                 )
                 .await
         ),
@@ -220,7 +254,13 @@ async fn the_workflow_is_enforced_with_its_reasons() {
     assert_eq!(
         refusal(
             store
-                .set_case_status(id, "tvv-lan", &move_to(CaseStatus::Closed, None, ""), at(2))
+                .set_case_status(
+                    id,
+                    "tvv-lan",
+                    &move_to(CaseStatus::Closed, None, ""),
+                    at(2),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::Workflow(WorkflowError::MissingCloseReason)
@@ -231,7 +271,7 @@ async fn the_workflow_is_enforced_with_its_reasons() {
         "Công an phường nhận xử lý",
     );
     store
-        .set_case_status(id, "tvv-lan", &close, at(3))
+        .set_case_status(id, "tvv-lan", &close, at(3), &by_test())
         .await
         .unwrap();
     let closed = store.case(id).await.unwrap().unwrap();
@@ -249,13 +289,17 @@ async fn the_workflow_is_enforced_with_its_reasons() {
     assert_eq!(
         refusal(
             store
-                .set_case_risk(id, "tvv-lan", Risk::High, "", at(4), book())
+                .set_case_risk(id, "tvv-lan", Risk::High, "", at(4), book(), &by_test())
                 .await
         ),
         HotlineError::CaseClosed(id)
     );
     assert_eq!(
-        refusal(store.assign_case(id, "gs-hoa", None, at(4)).await),
+        refusal(
+            store
+                .assign_case(id, "gs-hoa", None, at(4), &by_test())
+                .await
+        ),
         HotlineError::CaseClosed(id)
     );
     let counselling = NewAction {
@@ -268,28 +312,43 @@ async fn the_workflow_is_enforced_with_its_reasons() {
         now_ms: at(4),
     };
     assert_eq!(
-        refusal(store.add_action(&counselling, book()).await),
+        refusal(store.add_action(&counselling, book(), &by_test()).await),
         HotlineError::CaseClosed(id)
     );
     store
-        .set_legal_hold(id, "gs-hoa", true, "Tòa án yêu cầu lưu hồ sơ", at(4))
+        .set_legal_hold(
+            id,
+            "gs-hoa",
+            true,
+            "Tòa án yêu cầu lưu hồ sơ",
+            at(4),
+            &by_test(),
+        )
         .await
         .unwrap();
 
     let mut reopen = move_to(CaseStatus::Triaged, None, "Trẻ gọi lại, bị đe dọa tiếp");
     assert_eq!(
-        refusal(store.set_case_status(id, "tvv-lan", &reopen, at(5)).await),
+        refusal(
+            store
+                .set_case_status(id, "tvv-lan", &reopen, at(5), &by_test())
+                .await
+        ),
         HotlineError::Workflow(WorkflowError::ReopenForbidden)
     );
     reopen.may_reopen = true;
     reopen.note = " ".into();
     assert_eq!(
-        refusal(store.set_case_status(id, "gs-hoa", &reopen, at(5)).await),
+        refusal(
+            store
+                .set_case_status(id, "gs-hoa", &reopen, at(5), &by_test())
+                .await
+        ),
         HotlineError::Workflow(WorkflowError::MissingReopenReason)
     );
     reopen.note = "Trẻ gọi lại, bị đe dọa tiếp".into();
     store
-        .set_case_status(id, "gs-hoa", &reopen, at(5))
+        .set_case_status(id, "gs-hoa", &reopen, at(5), &by_test())
         .await
         .unwrap();
     let reopened = store.case(id).await.unwrap().unwrap();
@@ -304,17 +363,17 @@ async fn assignment_risk_and_hold_are_recorded_once_per_change() {
     let store = store().await;
     let report = file(&store, &bullying(T0, Channel::Phone)).await;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::Low), book())
+        .open_case(&new_case(T0, &[report], Risk::Low), book(), &by_test())
         .await
         .unwrap();
     let before = store.case_events(id).await.unwrap().len();
 
     store
-        .assign_case(id, "gs-hoa", Some("tvv-minh"), T0 + 1)
+        .assign_case(id, "gs-hoa", Some("tvv-minh"), T0 + 1, &by_test())
         .await
         .unwrap();
     store
-        .assign_case(id, "gs-hoa", Some("tvv-minh"), T0 + 2)
+        .assign_case(id, "gs-hoa", Some("tvv-minh"), T0 + 2, &by_test())
         .await
         .unwrap();
     store
@@ -325,23 +384,28 @@ async fn assignment_risk_and_hold_are_recorded_once_per_change() {
             "Có ảnh bị phát tán",
             T0 + 3,
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
     store
-        .set_case_risk(id, "tvv-minh", Risk::Medium, "", T0 + 4, book())
+        .set_case_risk(id, "tvv-minh", Risk::Medium, "", T0 + 4, book(), &by_test())
         .await
         .unwrap();
     assert_eq!(
-        refusal(store.set_legal_hold(id, "gs-hoa", true, "", T0 + 5).await),
+        refusal(
+            store
+                .set_legal_hold(id, "gs-hoa", true, "", T0 + 5, &by_test())
+                .await
+        ),
         HotlineError::Empty("reason for the legal hold")
     );
     store
-        .set_legal_hold(id, "gs-hoa", true, "Điều tra", T0 + 5)
+        .set_legal_hold(id, "gs-hoa", true, "Điều tra", T0 + 5, &by_test())
         .await
         .unwrap();
     store
-        .set_legal_hold(id, "gs-hoa", false, "", T0 + 6)
+        .set_legal_hold(id, "gs-hoa", false, "", T0 + 6, &by_test())
         .await
         .unwrap();
 
@@ -382,4 +446,71 @@ async fn assignment_risk_and_hold_are_recorded_once_per_change() {
         ..mine
     };
     assert!(store.cases(&closed).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn case_changes_write_their_audit_entries_in_their_own_transaction() {
+    let store = store().await;
+    let report = file(&store, &bullying(T0, Channel::Phone)).await;
+    let opened = AuditNote::new("tvv-lan", "case open", "reports 1; risk high");
+    let id = store
+        .open_case(&new_case(T0 + HOUR, &[report], Risk::High), book(), &opened)
+        .await
+        .unwrap();
+    let status = AuditNote::new("tvv-lan", "case status", "triaged → in_intervention");
+    let change = move_to(CaseStatus::InIntervention, None, "");
+    store
+        .set_case_status(id, "tvv-lan", &change, T0 + 2 * HOUR, &status)
+        .await
+        .unwrap();
+    // A refused move rolls back with its entry: no entry without its change.
+    let refused = AuditNote::new("tvv-lan", "case status", "in_intervention → closed");
+    let close = move_to(CaseStatus::Closed, None, "");
+    assert_eq!(
+        refusal(
+            store
+                .set_case_status(id, "tvv-lan", &close, T0 + 3 * HOUR, &refused)
+                .await
+        ),
+        HotlineError::Workflow(WorkflowError::MissingCloseReason)
+    );
+
+    let object = format!("case:{id}");
+    let mut entries = store.audit_entries_for(&object, 10).await.unwrap();
+    entries.reverse();
+    let written: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.time_ms,
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.object.as_str(),
+                e.detail.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        written,
+        [
+            (
+                T0 + HOUR,
+                "tvv-lan",
+                "case open",
+                object.as_str(),
+                "reports 1; risk high"
+            ),
+            (
+                T0 + 2 * HOUR,
+                "tvv-lan",
+                "case status",
+                object.as_str(),
+                "triaged → in_intervention"
+            ),
+        ]
+    );
+    let verified = store.verify_audit().await.unwrap();
+    assert!(verified.is_intact(), "{verified:?}");
+    // The report's `report filed` entry, then the case's two.
+    assert_eq!(verified.entries, 3);
 }

@@ -4,7 +4,9 @@
 
 mod hotline_support;
 
-use hotline_support::{DAY, HOUR, T0, authority, book, bullying, new_case, platform_report, store};
+use hotline_support::{
+    DAY, HOUR, T0, authority, book, bullying, by_test, new_case, platform_report, store,
+};
 use lachan_hotline::{
     ActionKind, ActionOutcome, AuthorityKind, AuthorityMismatch, CaseStatus, Channel, ClockStatus,
     CloseReason, Risk,
@@ -62,6 +64,7 @@ async fn opening_starts_the_complaint_clock_from_receipt_and_the_emergency_clock
         .open_case(
             &new_case(opened, &[platform, call, form], Risk::Emergency),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -93,7 +96,7 @@ async fn opening_starts_the_complaint_clock_from_receipt_and_the_emergency_clock
         .unwrap()
         .id;
     let quiet = store
-        .open_case(&new_case(opened, &[other], Risk::High), book())
+        .open_case(&new_case(opened, &[other], Risk::High), book(), &by_test())
         .await
         .unwrap();
     assert!(store.clocks_of_case(quiet).await.unwrap().is_empty());
@@ -109,11 +112,25 @@ async fn opening_starts_the_complaint_clock_from_receipt_and_the_emergency_clock
         .unwrap()
         .id;
     store
-        .join_case(quiet, "tvv-lan", &[later], T0 + 8 * HOUR, book())
+        .join_case(
+            quiet,
+            "tvv-lan",
+            &[later],
+            T0 + 8 * HOUR,
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     store
-        .join_case(quiet, "tvv-lan", &[again], T0 + 9 * HOUR, book())
+        .join_case(
+            quiet,
+            "tvv-lan",
+            &[again],
+            T0 + 9 * HOUR,
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     let complaint = clocks(&store, quiet, "complaint").await;
@@ -132,7 +149,11 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
         .unwrap()
         .id;
     let id = store
-        .open_case(&new_case(T0 + HOUR, &[form], Risk::Emergency), book())
+        .open_case(
+            &new_case(T0 + HOUR, &[form], Risk::Emergency),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
 
@@ -141,6 +162,7 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
         .add_action(
             &action(id, ActionKind::Referral, Some(police), T0 + 2 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -162,6 +184,7 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
                 T0 + 3 * HOUR,
             ),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -174,6 +197,7 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
                 T0 + 4 * HOUR,
             ),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -182,7 +206,14 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
     assert_eq!(takedowns[0].action_id, Some(first));
     assert_eq!(takedowns[0].due_ms, T0 + 27 * HOUR);
     store
-        .set_action_outcome(id, first, ActionOutcome::Refused, T0 + 5 * HOUR, book())
+        .set_action_outcome(
+            id,
+            first,
+            ActionOutcome::Refused,
+            T0 + 5 * HOUR,
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     assert!(
@@ -192,7 +223,14 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
             .all(|c| c.met_ms.is_none())
     );
     store
-        .set_action_outcome(id, first, ActionOutcome::Done, T0 + 30 * HOUR, book())
+        .set_action_outcome(
+            id,
+            first,
+            ActionOutcome::Done,
+            T0 + 30 * HOUR,
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     let takedowns = clocks(&store, id, "takedown").await;
@@ -209,7 +247,7 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
     assert_eq!(
         refusal(
             store
-                .set_action_outcome(id, 999, ActionOutcome::Done, T0, book())
+                .set_action_outcome(id, 999, ActionOutcome::Done, T0, book(), &by_test())
                 .await
         ),
         HotlineError::NoSuchAction {
@@ -223,6 +261,7 @@ async fn actions_meet_their_clocks_and_takedowns_run_their_own() {
         .add_action(
             &action(id, ActionKind::EmergencyIntervention, None, T0 + 6 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -262,7 +301,7 @@ async fn actions_go_only_to_fitting_active_authorities() {
         .unwrap()
         .id;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::Medium), book())
+        .open_case(&new_case(T0, &[report], Risk::Medium), book(), &by_test())
         .await
         .unwrap();
     let at = T0 + HOUR;
@@ -280,7 +319,11 @@ async fn actions_go_only_to_fitting_active_authorities() {
     ];
     for (kind, given, expected) in cases {
         assert_eq!(
-            refusal(store.add_action(&action(id, kind, given, at), book()).await),
+            refusal(
+                store
+                    .add_action(&action(id, kind, given, at), book(), &by_test())
+                    .await
+            ),
             HotlineError::Authority(expected)
         );
     }
@@ -292,7 +335,7 @@ async fn actions_go_only_to_fitting_active_authorities() {
         assert!(matches!(
             refusal(
                 store
-                    .add_action(&action(id, kind, Some(given), at), book())
+                    .add_action(&action(id, kind, Some(given), at), book(), &by_test())
                     .await
             ),
             HotlineError::Authority(AuthorityMismatch::WrongKind { .. })
@@ -301,16 +344,29 @@ async fn actions_go_only_to_fitting_active_authorities() {
     assert_eq!(
         refusal(
             store
-                .add_action(&action(id, ActionKind::Referral, Some(999), at), book())
+                .add_action(
+                    &action(id, ActionKind::Referral, Some(999), at),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::NoSuchAuthority(999)
     );
-    assert!(store.set_authority_active(school, false, at).await.unwrap());
+    assert!(
+        store
+            .set_authority_active(school, false, at, &by_test())
+            .await
+            .unwrap()
+    );
     assert_eq!(
         refusal(
             store
-                .add_action(&action(id, ActionKind::Referral, Some(school), at), book())
+                .add_action(
+                    &action(id, ActionKind::Referral, Some(school), at),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::InactiveAuthority(school)
@@ -318,7 +374,11 @@ async fn actions_go_only_to_fitting_active_authorities() {
     assert_eq!(
         refusal(
             store
-                .add_action(&action(id, ActionKind::FollowUp, None, at), book())
+                .add_action(
+                    &action(id, ActionKind::FollowUp, None, at),
+                    book(),
+                    &by_test()
+                )
                 .await
         ),
         HotlineError::FollowUpNeedsDue
@@ -335,10 +395,11 @@ async fn the_emergency_clock_runs_once_until_it_is_met() {
         .unwrap()
         .id;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::High), book())
+        .open_case(&new_case(T0, &[report], Risk::High), book(), &by_test())
         .await
         .unwrap();
-    let risk = |r, h| store.set_case_risk(id, "gs-hoa", r, "", T0 + h * HOUR, book());
+    let audit = by_test();
+    let risk = |r, h| store.set_case_risk(id, "gs-hoa", r, "", T0 + h * HOUR, book(), &audit);
     risk(Risk::Emergency, 1).await.unwrap();
     risk(Risk::High, 2).await.unwrap();
     risk(Risk::Emergency, 3).await.unwrap();
@@ -354,6 +415,7 @@ async fn the_emergency_clock_runs_once_until_it_is_met() {
         .add_action(
             &action(id, ActionKind::EmergencyIntervention, None, T0 + 4 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -378,7 +440,11 @@ async fn overdue_clocks_escalate_to_supervisors_once() {
         .unwrap()
         .id;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::Emergency), book())
+        .open_case(
+            &new_case(T0, &[report], Risk::Emergency),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     assert!(
@@ -484,18 +550,24 @@ async fn due_follow_ups_remind_their_operator_once() {
         .unwrap()
         .id;
     let assigned = store
-        .open_case(&new_case(T0, &[mine], Risk::Low), book())
+        .open_case(&new_case(T0, &[mine], Risk::Low), book(), &by_test())
         .await
         .unwrap();
     let mut unassigned = new_case(T0, &[nobodys], Risk::Low);
     unassigned.assignee = None;
-    let unassigned = store.open_case(&unassigned, book()).await.unwrap();
+    let unassigned = store
+        .open_case(&unassigned, book(), &by_test())
+        .await
+        .unwrap();
     for (case_id, due) in [(assigned, T0 + DAY), (unassigned, T0 + 2 * DAY)] {
         let follow_up = NewAction {
             due_ms: Some(due),
             ..action(case_id, ActionKind::FollowUp, None, T0 + HOUR)
         };
-        store.add_action(&follow_up, book()).await.unwrap();
+        store
+            .add_action(&follow_up, book(), &by_test())
+            .await
+            .unwrap();
     }
 
     assert!(
@@ -558,14 +630,21 @@ async fn closed_cases_are_neither_escalated_nor_reminded_until_reopened() {
         .unwrap()
         .id;
     let id = store
-        .open_case(&new_case(T0, &[report], Risk::Emergency), book())
+        .open_case(
+            &new_case(T0, &[report], Risk::Emergency),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     let follow_up = NewAction {
         due_ms: Some(T0 + 2 * HOUR),
         ..action(id, ActionKind::FollowUp, None, T0 + HOUR)
     };
-    store.add_action(&follow_up, book()).await.unwrap();
+    store
+        .add_action(&follow_up, book(), &by_test())
+        .await
+        .unwrap();
     let close = StatusChange {
         to: CaseStatus::Closed,
         close_reason: Some(CloseReason::Unfounded),
@@ -573,7 +652,7 @@ async fn closed_cases_are_neither_escalated_nor_reminded_until_reopened() {
         may_reopen: false,
     };
     store
-        .set_case_status(id, "tvv-lan", &close, T0 + HOUR)
+        .set_case_status(id, "tvv-lan", &close, T0 + HOUR, &by_test())
         .await
         .unwrap();
     let late = T0 + DAY;
@@ -587,7 +666,7 @@ async fn closed_cases_are_neither_escalated_nor_reminded_until_reopened() {
         may_reopen: true,
     };
     store
-        .set_case_status(id, "gs-hoa", &reopen, late)
+        .set_case_status(id, "gs-hoa", &reopen, late, &by_test())
         .await
         .unwrap();
     let overdue = store.overdue_clocks(late, 10).await.unwrap();

@@ -4,7 +4,7 @@
 
 mod hotline_support;
 
-use hotline_support::{HOUR, T0, book, bullying, new_case};
+use hotline_support::{HOUR, T0, book, bullying, by_test, new_case};
 use lachan_hotline::{AuthorityKind, CaseStatus, Channel, CloseReason, Risk};
 use lachan_store::hotline::{
     Attachment, AttachmentMeta, AuthorityInput, HotlineError, StatusChange,
@@ -43,7 +43,10 @@ async fn authorities_are_seeded_once_then_edited() {
         name_en: "Cau Giay ward culture and social affairs office".into(),
         contact: "024 3833 0000".into(),
     };
-    let id = store.create_authority(&input, T0 + HOUR).await.unwrap();
+    let id = store
+        .create_authority(&input, T0 + HOUR, &by_test())
+        .await
+        .unwrap();
     let made = store.authority(id).await.unwrap().unwrap();
     assert_eq!(
         made.details.name_vi, "Phòng Văn hóa - Xã hội phường Cầu Giấy",
@@ -56,14 +59,19 @@ async fn authorities_are_seeded_once_then_edited() {
     };
     assert!(
         store
-            .update_authority(id, &renamed, T0 + 2 * HOUR)
+            .update_authority(id, &renamed, T0 + 2 * HOUR, &by_test())
             .await
             .unwrap()
     );
-    assert!(!store.update_authority(999, &renamed, T0).await.unwrap());
+    assert!(
+        !store
+            .update_authority(999, &renamed, T0, &by_test())
+            .await
+            .unwrap()
+    );
     assert!(
         store
-            .set_authority_active(id, false, T0 + 3 * HOUR)
+            .set_authority_active(id, false, T0 + 3 * HOUR, &by_test())
             .await
             .unwrap()
     );
@@ -83,7 +91,7 @@ async fn authorities_are_seeded_once_then_edited() {
         name_vi: "".into(),
         ..input
     };
-    match store.create_authority(&unnamed, T0).await {
+    match store.create_authority(&unnamed, T0, &by_test()).await {
         Err(StoreError::Hotline(HotlineError::Empty(field))) => {
             assert_eq!(field, "Vietnamese name")
         }
@@ -117,16 +125,16 @@ async fn attachments_are_kept_sealed_and_listed_without_bytes() {
         .unwrap()
         .id;
     let case_id = store
-        .open_case(&new_case(T0, &[report], Risk::Medium), book())
+        .open_case(&new_case(T0, &[report], Risk::Medium), book(), &by_test())
         .await
         .unwrap();
     let sealed: Vec<u8> = (0..=255).collect();
     let id = store
-        .add_attachment(&screenshot(case_id, &sealed))
+        .add_attachment(&screenshot(case_id, &sealed), &by_test())
         .await
         .unwrap();
     let second = store
-        .add_attachment(&screenshot(case_id, b"x"))
+        .add_attachment(&screenshot(case_id, b"x"), &by_test())
         .await
         .unwrap();
 
@@ -153,7 +161,7 @@ async fn attachments_are_kept_sealed_and_listed_without_bytes() {
     let mut bad = screenshot(case_id, b"x");
     bad.meta.sha256 = "xyz".into();
     assert!(matches!(
-        store.add_attachment(&bad).await,
+        store.add_attachment(&bad, &by_test()).await,
         Err(StoreError::Hotline(HotlineError::InvalidHash { .. }))
     ));
     let close = StatusChange {
@@ -163,15 +171,19 @@ async fn attachments_are_kept_sealed_and_listed_without_bytes() {
         may_reopen: false,
     };
     store
-        .set_case_status(case_id, "tvv-lan", &close, T0 + 2 * HOUR)
+        .set_case_status(case_id, "tvv-lan", &close, T0 + 2 * HOUR, &by_test())
         .await
         .unwrap();
     assert!(matches!(
-        store.add_attachment(&screenshot(case_id, b"x")).await,
+        store
+            .add_attachment(&screenshot(case_id, b"x"), &by_test())
+            .await,
         Err(StoreError::Hotline(HotlineError::CaseClosed(_)))
     ));
     assert!(matches!(
-        store.add_attachment(&screenshot(999, b"x")).await,
+        store
+            .add_attachment(&screenshot(999, b"x"), &by_test())
+            .await,
         Err(StoreError::Hotline(HotlineError::NoSuchCase(999)))
     ));
 }
@@ -182,13 +194,13 @@ async fn a_guardian_consents_and_withdraws() {
     assert_eq!(store.hotline_opt_in("be-an").await.unwrap(), None);
     assert!(
         store
-            .set_hotline_opt_in("be-an", Some(("111", "me-an")), T0)
+            .set_hotline_opt_in("be-an", Some(("111", "me-an")), T0, &by_test())
             .await
             .unwrap()
     );
     assert!(
         store
-            .set_hotline_opt_in("be-an", Some(("da-nang", "bo-an")), T0 + 1)
+            .set_hotline_opt_in("be-an", Some(("da-nang", "bo-an")), T0 + 1, &by_test())
             .await
             .unwrap()
     );
@@ -203,13 +215,13 @@ async fn a_guardian_consents_and_withdraws() {
     );
     assert!(
         store
-            .set_hotline_opt_in("be-an", None, T0 + 2)
+            .set_hotline_opt_in("be-an", None, T0 + 2, &by_test())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .set_hotline_opt_in("be-an", None, T0 + 3)
+            .set_hotline_opt_in("be-an", None, T0 + 3, &by_test())
             .await
             .unwrap()
     );

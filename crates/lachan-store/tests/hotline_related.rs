@@ -4,7 +4,9 @@
 
 mod hotline_support;
 
-use hotline_support::{HOUR, T0, book, bullying, new_case, platform_report, store, varied};
+use hotline_support::{
+    HOUR, T0, book, bullying, by_test, new_case, platform_report, store, varied,
+};
 use lachan_hotline::{CaseStatus, Channel, CloseReason, Risk};
 use lachan_policy::Category;
 use lachan_store::hotline::{
@@ -23,7 +25,10 @@ async fn case_of(store: &Store, report: &NewReport) -> (i64, i64) {
     let id = file(store, report).await;
     let mut case = new_case(report.created_ms, &[id], Risk::High);
     case.hotline = report.hotline.clone();
-    (id, store.open_case(&case, book()).await.unwrap())
+    (
+        id,
+        store.open_case(&case, book(), &by_test()).await.unwrap(),
+    )
 }
 
 /// A bare report of hotline 111 received at `at`, with nothing to compare yet.
@@ -197,7 +202,7 @@ async fn closed_cases_other_hotlines_and_the_own_case_are_left_out() {
         may_reopen: false,
     };
     store
-        .set_case_status(closed_case, "gs-hoa", &close, T0 + 103 * HOUR)
+        .set_case_status(closed_case, "gs-hoa", &close, T0 + 103 * HOUR, &by_test())
         .await
         .unwrap();
     // Hotline 222 has a case with the same URL.
@@ -213,6 +218,7 @@ async fn closed_cases_other_hotlines_and_the_own_case_are_left_out() {
                 ..new_case(T0 + 100 * HOUR, &[elsewhere_report], Risk::Low)
             },
             book(),
+            &by_test(),
         )
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 
 mod hotline_support;
 
-use hotline_support::{DAY, HOUR, T0, book, new_case, varied};
+use hotline_support::{DAY, HOUR, T0, book, by_test, new_case, varied};
 use lachan_hotline::{ActionKind, CaseStatus, CloseReason, Dimension, Period, Risk};
 use lachan_store::hotline::{
     Attachment, AttachmentMeta, HotlineError, Identity, NewAction, StatsQuery, StatusChange,
@@ -31,7 +31,7 @@ async fn cases(store: &Store) -> Vec<i64> {
         let reports: Vec<i64> = four.iter().map(|r| r.id).collect();
         let opened = four[3].filed.created_ms;
         let id = store
-            .open_case(&new_case(opened, &reports, Risk::High), book())
+            .open_case(&new_case(opened, &reports, Risk::High), book(), &by_test())
             .await
             .unwrap();
         let note = NewAction {
@@ -43,7 +43,7 @@ async fn cases(store: &Store) -> Vec<i64> {
             due_ms: None,
             now_ms: opened + HOUR,
         };
-        store.add_action(&note, book()).await.unwrap();
+        store.add_action(&note, book(), &by_test()).await.unwrap();
         let attachment = Attachment {
             meta: AttachmentMeta {
                 id: 0,
@@ -58,7 +58,7 @@ async fn cases(store: &Store) -> Vec<i64> {
             nonce: vec![n as u8; 24],
             ciphertext: vec![1, 2, 3, n as u8],
         };
-        store.add_attachment(&attachment).await.unwrap();
+        store.add_attachment(&attachment, &by_test()).await.unwrap();
         if n < CASES - 4 {
             let close = StatusChange {
                 to: CaseStatus::Closed,
@@ -67,7 +67,7 @@ async fn cases(store: &Store) -> Vec<i64> {
                 may_reopen: false,
             };
             store
-                .set_case_status(id, "tvv-lan", &close, T0 + 8 * DAY + n as i64)
+                .set_case_status(id, "tvv-lan", &close, T0 + 8 * DAY + n as i64, &by_test())
                 .await
                 .unwrap();
         }
@@ -79,6 +79,7 @@ async fn cases(store: &Store) -> Vec<i64> {
                     true,
                     "Công an đề nghị giữ hồ sơ",
                     T0 + 9 * DAY,
+                    &by_test(),
                 )
                 .await
                 .unwrap();
@@ -178,13 +179,16 @@ async fn old_closed_cases_forget_people_and_keep_their_statistics() {
         note: "Trẻ gọi lại".into(),
         may_reopen: true,
     };
-    match store.set_case_status(ids[1], "gs-hoa", &reopen, now).await {
+    match store
+        .set_case_status(ids[1], "gs-hoa", &reopen, now, &by_test())
+        .await
+    {
         Err(StoreError::Hotline(HotlineError::CaseAnonymised(id))) => assert_eq!(id, ids[1]),
         other => panic!("reopened an anonymised case: {other:?}"),
     }
     // Lifting a hold lets the case go at the next round.
     store
-        .set_legal_hold(ids[0], "gs-hoa", false, "", now)
+        .set_legal_hold(ids[0], "gs-hoa", false, "", now, &by_test())
         .await
         .unwrap();
     assert_eq!(

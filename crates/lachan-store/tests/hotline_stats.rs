@@ -6,7 +6,7 @@ mod hotline_support;
 
 use std::collections::BTreeMap;
 
-use hotline_support::{DAY, HOUR, T0, authority, book, bullying, new_case, varied};
+use hotline_support::{DAY, HOUR, T0, authority, book, bullying, by_test, new_case, varied};
 use lachan_hotline::{
     ActionKind, AuthorityKind, Channel, ContactTopic, Dimension, Period, Risk, Subtype, Theme,
 };
@@ -68,13 +68,13 @@ async fn filled() -> (Store, Vec<NewReport>, Vec<NewContact>) {
     }
     let contacts: Vec<NewContact> = (0..CONTACTS).map(contact).collect();
     for c in &contacts {
-        store.record_contact(c).await.unwrap();
+        store.record_contact(c, &by_test()).await.unwrap();
     }
     let elsewhere = NewContact {
         hotline: "da-nang".into(),
         ..contact(0)
     };
-    store.record_contact(&elsewhere).await.unwrap();
+    store.record_contact(&elsewhere, &by_test()).await.unwrap();
     (store, reports, contacts)
 }
 
@@ -279,13 +279,18 @@ async fn cases_actions_and_clocks_are_counted() {
         .unwrap()
         .id;
     let a = store
-        .open_case(&new_case(T0 + HOUR, &[a], Risk::Emergency), book())
+        .open_case(
+            &new_case(T0 + HOUR, &[a], Risk::Emergency),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     store
         .add_action(
             &action(a, ActionKind::Counselling, None, T0 + 2 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -293,6 +298,7 @@ async fn cases_actions_and_clocks_are_counted() {
         .add_action(
             &action(a, ActionKind::EmergencyIntervention, None, T0 + 14 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -303,7 +309,11 @@ async fn cases_actions_and_clocks_are_counted() {
         .unwrap()
         .id;
     store
-        .open_case(&new_case(T0 + DAY + HOUR, &[b], Risk::Medium), book())
+        .open_case(
+            &new_case(T0 + DAY + HOUR, &[b], Risk::Medium),
+            book(),
+            &by_test(),
+        )
         .await
         .unwrap();
     let now = T0 + 4 * DAY;
@@ -317,11 +327,15 @@ async fn cases_actions_and_clocks_are_counted() {
         .unwrap()
         .id;
     platform_case.report_ids = vec![c];
-    let c = store.open_case(&platform_case, book()).await.unwrap();
+    let c = store
+        .open_case(&platform_case, book(), &by_test())
+        .await
+        .unwrap();
     store
         .add_action(
             &action(c, ActionKind::TakedownRequest, Some(platform), now - HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -329,6 +343,7 @@ async fn cases_actions_and_clocks_are_counted() {
         .add_action(
             &action(c, ActionKind::Referral, Some(police), T0 + DAY + 2 * HOUR),
             book(),
+            &by_test(),
         )
         .await
         .unwrap();

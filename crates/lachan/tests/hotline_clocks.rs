@@ -16,7 +16,7 @@ use lachan_dns::Clock;
 use lachan_hotline::{CaseStatus, Channel, ClockBook, CloseReason, Risk};
 use lachan_policy::Category;
 use lachan_store::hotline::{CaseFilter, Identity, NewCase, StatusChange};
-use lachan_store::{NewReport, Role, Store};
+use lachan_store::{AuditNote, NewReport, Role, Store};
 use serde_json::Value;
 use support::{ManualClock, System};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -146,7 +146,15 @@ async fn phone_case(store: &Store, clock: &ManualClock, risk: Risk) -> i64 {
         title: TITLE.into(),
         now_ms: now_ms(clock),
     };
-    store.open_case(&case, ClockBook::builtin()).await.unwrap()
+    store
+        .open_case(&case, ClockBook::builtin(), &by_test())
+        .await
+        .unwrap()
+}
+
+/// The audit note of a change the test makes in the store directly.
+fn by_test() -> AuditNote {
+    AuditNote::new("test", "test change", "")
 }
 
 /// A console session over the JSON API (cookie and CSRF token), on loopback.
@@ -501,7 +509,7 @@ async fn close(store: &Store, clock: &ManualClock, case: i64) {
         may_reopen: false,
     };
     store
-        .set_case_status(case, "minh", &change, now_ms(clock))
+        .set_case_status(case, "minh", &change, now_ms(clock), &by_test())
         .await
         .unwrap();
 }
@@ -525,6 +533,7 @@ async fn closed_cases_are_anonymised_after_the_configured_days_unless_held() {
             true,
             "Công an yêu cầu giữ hồ sơ",
             now_ms(&clock),
+            &by_test(),
         )
         .await
         .unwrap();
@@ -567,7 +576,7 @@ async fn closed_cases_are_anonymised_after_the_configured_days_unless_held() {
 
     // Lifting the hold lets the next daily run anonymise it.
     store
-        .set_legal_hold(held, "minh", false, "", now_ms(&clock))
+        .set_legal_hold(held, "minh", false, "", now_ms(&clock), &by_test())
         .await
         .unwrap();
     clock.advance(SignedDuration::from_hours(25));

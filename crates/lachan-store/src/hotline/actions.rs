@@ -7,10 +7,13 @@ use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-use super::cases::{CaseBrief, case_brief_columns, case_in, due_with_case, open_case_in, touch};
+use super::cases::{
+    CaseBrief, case_brief_columns, case_in, case_object, due_with_case, open_case_in, touch,
+};
 use super::clocks::fire;
 use super::notifications::{Audience, NewNotification, NotificationKind, insert_notification};
 use super::{HotlineError, limits};
+use crate::AuditNote;
 use crate::codec::parse;
 use crate::{Store, StoreError};
 
@@ -84,11 +87,13 @@ macro_rules! action_columns {
 impl Store {
     /// Records an action on an open case, and fires its clock events by `book`: any action
     /// meets the complaint clock, an emergency intervention the emergency clock, and a takedown
-    /// request starts its own takedown clock. Returns the action's id.
+    /// request starts its own takedown clock. Writes `note`'s audit entry on
+    /// `case:ID/action:N` in the same transaction. Returns the action's id.
     pub async fn add_action(
         &self,
         action: &NewAction,
         book: &ClockBook,
+        note: &AuditNote,
     ) -> Result<i64, StoreError> {
         limits::optional("note", action.note.as_deref(), limits::MAX_NOTE_CHARS)?;
         if action.kind == ActionKind::FollowUp && action.due_ms.is_none() {
@@ -133,12 +138,15 @@ impl Store {
             .await?;
         }
         touch(&mut tx, action.case_id, action.now_ms).await?;
+        note.append(&mut tx, action.now_ms, &action_object(action.case_id, id))
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Sets the outcome of action `action_id` of open case `case_id`; a takedown request set
-    /// to `done` (content removed) meets its takedown clock.
+    /// to `done` (content removed) meets its takedown clock. Writes `note`'s audit entry on
+    /// `case:ID/action:N` in the same transaction.
     pub async fn set_action_outcome(
         &self,
         case_id: i64,
@@ -146,6 +154,7 @@ impl Store {
         outcome: ActionOutcome,
         now_ms: i64,
         book: &ClockBook,
+        note: &AuditNote,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         open_case_in(&mut tx, case_id).await?;
@@ -175,6 +184,8 @@ impl Store {
             fire(&mut tx, book, case_id, Some(action_id), event, now_ms).await?;
         }
         touch(&mut tx, case_id, now_ms).await?;
+        note.append(&mut tx, now_ms, &action_object(case_id, action_id))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -260,6 +271,11 @@ impl Store {
 
 /// Checks the authority of a new action of `kind` ([`ActionKind::check_authority`]): any
 /// authority given must exist and be active.
+/// The audit object of action `id` of case `case_id`: `case:ID/action:N`.
+fn action_object(case_id: i64, id: i64) -> String {
+    format!("{}/action:{id}", case_object(case_id))
+}
+
 async fn check_authority(
     conn: &mut SqliteConnection,
     kind: ActionKind,

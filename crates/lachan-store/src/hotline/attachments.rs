@@ -5,10 +5,10 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::cases::open_case_in;
+use super::cases::{case_object, open_case_in};
 use super::{HotlineError, limits};
 use crate::codec::narrow;
-use crate::{Store, StoreError};
+use crate::{AuditNote, Store, StoreError};
 
 /// What is known of an attachment without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,8 +49,13 @@ macro_rules! meta_columns {
 }
 
 impl Store {
-    /// Stores `attachment` (its `meta.id` is ignored) on its open case; returns its id.
-    pub async fn add_attachment(&self, attachment: &Attachment) -> Result<i64, StoreError> {
+    /// Stores `attachment` (its `meta.id` is ignored) on its open case, with `note`'s audit
+    /// entry on `case:ID/attachment:N` in the same transaction; returns its id.
+    pub async fn add_attachment(
+        &self,
+        attachment: &Attachment,
+        note: &AuditNote,
+    ) -> Result<i64, StoreError> {
         let meta = &attachment.meta;
         limits::required("file name", &meta.filename, limits::MAX_FILENAME_CHARS)?;
         limits::required("media type", &meta.media_type, limits::MAX_MEDIA_TYPE_CHARS)?;
@@ -81,6 +86,8 @@ impl Store {
         .bind(&attachment.ciphertext)
         .fetch_one(&mut *tx)
         .await?;
+        let object = format!("{}/attachment:{id}", case_object(meta.case_id));
+        note.append(&mut tx, meta.created_ms, &object).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -4,12 +4,12 @@
 
 use lachan_hotline::{AuthorityDefault, AuthorityKind};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
 
 use super::limits::{self, MAX_AUTHORITY_CHARS};
 use crate::codec::parse;
-use crate::{Store, StoreError};
+use crate::{AuditNote, Store, StoreError};
 
 /// An authority's details, to create or replace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,29 +117,38 @@ impl Store {
         row.as_ref().map(authority_from_row).transpose()
     }
 
-    /// Stores a new, active authority; returns its id.
+    /// Stores a new, active authority, with `note`'s audit entry on `authority:ID` in the same
+    /// transaction; returns its id.
     pub async fn create_authority(
         &self,
         input: &AuthorityInput,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<i64, StoreError> {
         input.check()?;
-        let mut conn = self.pool().acquire().await?;
-        insert(&mut conn, input, now_ms).await
+        let mut tx = self.begin_write().await?;
+        let id = insert(&mut tx, input, now_ms).await?;
+        note.append(&mut tx, now_ms, &authority_object(id)).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
-    /// Replaces the details of authority `id`; returns whether it exists. Actions already
-    /// recorded keep referring to it.
+    /// Replaces the details of authority `id` and makes it active again if it was not, with
+    /// `note`'s audit entry on `authority:ID` in the same transaction; returns whether it
+    /// exists (no entry is written when it does not). Actions already recorded keep referring
+    /// to it.
     pub async fn update_authority(
         &self,
         id: i64,
         input: &AuthorityInput,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<bool, StoreError> {
         input.check()?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE hotline_authorities SET kind = ?, name_vi = ?, name_en = ?, contact = ?, \
-             updated_ms = ? WHERE id = ?",
+             active = TRUE, updated_ms = ? WHERE id = ?",
         )
         .bind(input.kind.as_str())
         .bind(input.name_vi.trim())
@@ -147,28 +156,52 @@ impl Store {
         .bind(input.contact.trim())
         .bind(now_ms)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        audited(tx, done.rows_affected() > 0, note, now_ms, id).await
     }
 
-    /// Makes authority `id` active or inactive (new actions cannot go to an inactive one);
-    /// returns whether it exists.
+    /// Makes authority `id` active or inactive (new actions cannot go to an inactive one), with
+    /// `note`'s audit entry on `authority:ID` in the same transaction; returns whether it
+    /// exists (no entry is written when it does not).
     pub async fn set_authority_active(
         &self,
         id: i64,
         active: bool,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE hotline_authorities SET active = ?, updated_ms = ? WHERE id = ?")
                 .bind(active)
                 .bind(now_ms)
                 .bind(id)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() > 0)
+        audited(tx, done.rows_affected() > 0, note, now_ms, id).await
     }
+}
+
+/// The audit object of authority `id`: `authority:ID`.
+fn authority_object(id: i64) -> String {
+    format!("authority:{id}")
+}
+
+/// Appends `note`'s entry on authority `id` and commits, when the authority was `found`;
+/// returns `found`.
+async fn audited(
+    mut tx: Transaction<'static, Sqlite>,
+    found: bool,
+    note: &AuditNote,
+    now_ms: i64,
+    id: i64,
+) -> Result<bool, StoreError> {
+    if found {
+        note.append(&mut tx, now_ms, &authority_object(id)).await?;
+        tx.commit().await?;
+    }
+    Ok(found)
 }
 
 async fn insert(

@@ -11,6 +11,7 @@ use sqlx::{Executor, QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::clocks::fire;
 use super::reports::ReportStatus;
 use super::{HotlineError, limits};
+use crate::AuditNote;
 use crate::codec::parse;
 use crate::{Store, StoreError};
 
@@ -227,8 +228,13 @@ impl Store {
     /// `triaged`), the reports moved into it (status `triaged`), its events (opened, risk,
     /// assignee), and the clocks its opening starts by `book`: the complaint clock when a
     /// report came from a person (from the first such report's receipt), the emergency clock
-    /// when the risk is emergency. Returns the case's id.
-    pub async fn open_case(&self, case: &NewCase, book: &ClockBook) -> Result<i64, StoreError> {
+    /// when the risk is emergency, and `note`'s audit entry on `case:ID`. Returns the case's id.
+    pub async fn open_case(
+        &self,
+        case: &NewCase,
+        book: &ClockBook,
+        note: &AuditNote,
+    ) -> Result<i64, StoreError> {
         limits::required("hotline", &case.hotline, limits::MAX_HOTLINE_CHARS)?;
         limits::required("title", &case.title, limits::MAX_TITLE_CHARS)?;
         limits::optional(
@@ -280,13 +286,14 @@ impl Store {
             fire(&mut tx, book, id, None, fired, case.now_ms).await?;
         }
         taken.start_complaint_clock(&mut tx, book, id).await?;
+        note.append(&mut tx, case.now_ms, &case_object(id)).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Moves more new reports of the case's hotline into open case `case_id`, with a
     /// `reports_joined` event; the first report from a person starts the case's complaint clock
-    /// if it has none yet.
+    /// if it has none yet; with `note`'s audit entry on `case:ID`.
     pub async fn join_case(
         &self,
         case_id: i64,
@@ -294,6 +301,7 @@ impl Store {
         report_ids: &[i64],
         now_ms: i64,
         book: &ClockBook,
+        note: &AuditNote,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let case = open_case_in(&mut tx, case_id).await?;
@@ -307,19 +315,22 @@ impl Store {
         insert_event(&mut tx, &event).await?;
         touch(&mut tx, case_id, now_ms).await?;
         taken.start_complaint_clock(&mut tx, book, case_id).await?;
+        note.append(&mut tx, now_ms, &case_object(case_id)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Moves case `case_id` to another status, as the workflow allows
     /// ([`workflow::check_move`]): closing records the close reason and time, reopening (a
-    /// closed case back to triaged) clears them. Anonymised cases cannot be reopened.
+    /// closed case back to triaged) clears them. Anonymised cases cannot be reopened. Writes
+    /// `note`'s audit entry on `case:ID` in the same transaction.
     pub async fn set_case_status(
         &self,
         case_id: i64,
         actor: &str,
         change: &StatusChange,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<(), StoreError> {
         limits::text("note", &change.note, limits::MAX_NOTE_CHARS)?;
         let mut tx = self.begin_write().await?;
@@ -355,12 +366,15 @@ impl Store {
             ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Status)
         };
         insert_event(&mut tx, &event).await?;
+        note.append(&mut tx, now_ms, &case_object(case_id)).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Gives open case `case_id` the risk `risk` (nothing happens if it has it already).
-    /// Raising it to emergency starts the emergency clock, unless one is running.
+    /// Gives open case `case_id` the risk `risk` (the case is left as it is if it has it
+    /// already). Raising it to emergency starts the emergency clock, unless one is running.
+    /// Writes `audit`'s entry on `case:ID` in the same transaction either way.
+    #[allow(clippy::too_many_arguments)]
     pub async fn set_case_risk(
         &self,
         case_id: i64,
@@ -369,68 +383,72 @@ impl Store {
         note: &str,
         now_ms: i64,
         book: &ClockBook,
+        audit: &AuditNote,
     ) -> Result<(), StoreError> {
         limits::text("note", note, limits::MAX_NOTE_CHARS)?;
         let mut tx = self.begin_write().await?;
         let case = open_case_in(&mut tx, case_id).await?;
-        if case.risk == risk {
-            return Ok(());
+        if case.risk != risk {
+            sqlx::query("UPDATE hotline_cases SET risk = ?, updated_ms = ? WHERE id = ?")
+                .bind(risk.as_str())
+                .bind(now_ms)
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+            let event = EventRow {
+                from_value: Some(case.risk.as_str()),
+                to_value: Some(risk.as_str()),
+                note: non_blank(note),
+                ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Risk)
+            };
+            insert_event(&mut tx, &event).await?;
+            if let Some(fired) = ClockEvent::on_risk(Some(case.risk), risk) {
+                fire(&mut tx, book, case_id, None, fired, now_ms).await?;
+            }
         }
-        sqlx::query("UPDATE hotline_cases SET risk = ?, updated_ms = ? WHERE id = ?")
-            .bind(risk.as_str())
-            .bind(now_ms)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        let event = EventRow {
-            from_value: Some(case.risk.as_str()),
-            to_value: Some(risk.as_str()),
-            note: non_blank(note),
-            ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Risk)
-        };
-        insert_event(&mut tx, &event).await?;
-        if let Some(fired) = ClockEvent::on_risk(Some(case.risk), risk) {
-            fire(&mut tx, book, case_id, None, fired, now_ms).await?;
-        }
+        audit.append(&mut tx, now_ms, &case_object(case_id)).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Assigns open case `case_id` to the operator `assignee` (`None`: nobody); nothing
-    /// happens if it is theirs already. Whether `assignee` is an operator of the case's
-    /// hotline is the caller's to check.
+    /// Assigns open case `case_id` to the operator `assignee` (`None`: nobody); the case is
+    /// left as it is if it is theirs already. Writes `note`'s audit entry on `case:ID` in the
+    /// same transaction either way. Whether `assignee` is an operator of the case's hotline is
+    /// the caller's to check.
     pub async fn assign_case(
         &self,
         case_id: i64,
         actor: &str,
         assignee: Option<&str>,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<(), StoreError> {
         limits::optional("assignee", assignee, limits::MAX_REFERENCE_CHARS)?;
         let mut tx = self.begin_write().await?;
         let case = open_case_in(&mut tx, case_id).await?;
-        if case.assignee.as_deref() == assignee {
-            return Ok(());
+        if case.assignee.as_deref() != assignee {
+            sqlx::query("UPDATE hotline_cases SET assignee = ?, updated_ms = ? WHERE id = ?")
+                .bind(assignee)
+                .bind(now_ms)
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+            let event = EventRow {
+                from_value: case.assignee.as_deref(),
+                to_value: assignee,
+                ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Assignee)
+            };
+            insert_event(&mut tx, &event).await?;
         }
-        sqlx::query("UPDATE hotline_cases SET assignee = ?, updated_ms = ? WHERE id = ?")
-            .bind(assignee)
-            .bind(now_ms)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        let event = EventRow {
-            from_value: case.assignee.as_deref(),
-            to_value: assignee,
-            ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Assignee)
-        };
-        insert_event(&mut tx, &event).await?;
+        note.append(&mut tx, now_ms, &case_object(case_id)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Places (`hold`, with a non-blank `reason`) or lifts the legal hold of case `case_id`,
-    /// open or closed: a held case is never anonymised. Nothing happens if the hold is already
-    /// as asked.
+    /// open or closed: a held case is never anonymised. The case is left as it is if the hold
+    /// is already as asked. Writes `note`'s audit entry on `case:ID` in the same transaction
+    /// either way.
     pub async fn set_legal_hold(
         &self,
         case_id: i64,
@@ -438,6 +456,7 @@ impl Store {
         hold: bool,
         reason: &str,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<(), StoreError> {
         if hold {
             limits::required("reason for the legal hold", reason, limits::MAX_NOTE_CHARS)?;
@@ -446,27 +465,27 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let case = case_in(&mut tx, case_id).await?;
-        if case.legal_hold == hold {
-            return Ok(());
+        if case.legal_hold != hold {
+            let mut update = QueryBuilder::<Sqlite>::new("UPDATE hotline_cases SET legal_hold = ");
+            update
+                .push_bind(hold)
+                .push(", updated_ms = ")
+                .push_bind(now_ms);
+            if hold {
+                update.push(", hold_reason = ").push_bind(reason);
+            }
+            update.push(" WHERE id = ").push_bind(case_id);
+            update.build().execute(&mut *tx).await?;
+            let state = |held: bool| if held { "held" } else { "released" };
+            let event = EventRow {
+                from_value: Some(state(case.legal_hold)),
+                to_value: Some(state(hold)),
+                note: non_blank(reason),
+                ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Hold)
+            };
+            insert_event(&mut tx, &event).await?;
         }
-        let mut update = QueryBuilder::<Sqlite>::new("UPDATE hotline_cases SET legal_hold = ");
-        update
-            .push_bind(hold)
-            .push(", updated_ms = ")
-            .push_bind(now_ms);
-        if hold {
-            update.push(", hold_reason = ").push_bind(reason);
-        }
-        update.push(" WHERE id = ").push_bind(case_id);
-        update.build().execute(&mut *tx).await?;
-        let state = |held: bool| if held { "held" } else { "released" };
-        let event = EventRow {
-            from_value: Some(state(case.legal_hold)),
-            to_value: Some(state(hold)),
-            note: non_blank(reason),
-            ..EventRow::new(case_id, now_ms, actor, CaseEventKind::Hold)
-        };
-        insert_event(&mut tx, &event).await?;
+        note.append(&mut tx, now_ms, &case_object(case_id)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -686,6 +705,11 @@ async fn move_reports(
 }
 
 /// "reports 3, 7", for events.
+/// The audit object of case `id`: `case:ID`.
+pub(crate) fn case_object(id: i64) -> String {
+    format!("case:{id}")
+}
+
 fn report_list(ids: &[i64]) -> String {
     let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
     format!("reports {}", ids.join(", "))

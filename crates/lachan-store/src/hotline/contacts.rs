@@ -4,7 +4,7 @@ use lachan_hotline::{Channel, ContactTopic};
 use serde::Serialize;
 
 use super::limits;
-use crate::{Store, StoreError};
+use crate::{AuditNote, Store, StoreError};
 
 /// A contact without report, to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,14 +22,20 @@ pub struct NewContact {
 }
 
 impl Store {
-    /// Records a contact without report; returns its id.
-    pub async fn record_contact(&self, contact: &NewContact) -> Result<i64, StoreError> {
+    /// Records a contact without report, with `note`'s audit entry on `contact:ID` in the same
+    /// transaction; returns its id.
+    pub async fn record_contact(
+        &self,
+        contact: &NewContact,
+        note: &AuditNote,
+    ) -> Result<i64, StoreError> {
         limits::required("hotline", &contact.hotline, limits::MAX_HOTLINE_CHARS)?;
         limits::optional(
             "operator",
             contact.operator.as_deref(),
             limits::MAX_REFERENCE_CHARS,
         )?;
+        let mut tx = self.begin_write().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO hotline_contacts (created_ms, hotline, channel, topic, operator) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -39,8 +45,11 @@ impl Store {
         .bind(contact.channel.as_str())
         .bind(contact.topic.as_str())
         .bind(contact.operator.as_deref())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        note.append(&mut tx, contact.created_ms, &format!("contact:{id}"))
+            .await?;
+        tx.commit().await?;
         Ok(id)
     }
 }

@@ -7,8 +7,9 @@
 //!
 //! The vocabulary and rules (channels, subtypes, the workflow, the clock book) are
 //! `lachan_hotline`'s; this module stores them. Each change of a case writes its case event and
-//! fires its clock events in one transaction; who may read or change what, and the audit log,
-//! are the server's.
+//! fires its clock events in one transaction, together with the change's audit entry (an
+//! [`AuditNote`](crate::AuditNote) from the caller, on an object the store names: `case:ID`,
+//! `case:ID/action:N`, `contact:ID`, ...); who may read or change what is the server's.
 
 mod actions;
 mod attachments;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::limits;
-use crate::{Store, StoreError};
+use crate::{AuditNote, Store, StoreError};
 
 /// A profile whose repeated blocks are reported, and who agreed to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,17 +22,22 @@ pub struct HotlineOptIn {
 
 impl Store {
     /// Records that `by` consents to reports of `profile` to `hotline` (`Some((hotline, by))`,
-    /// replacing an earlier consent), or withdraws the consent (`None`). Returns whether
-    /// anything changed.
+    /// replacing an earlier consent), or withdraws the consent (`None`), with `note`'s audit
+    /// entry on the profile's name in the same transaction (written whether or not anything
+    /// changed). Returns whether anything changed.
     pub async fn set_hotline_opt_in(
         &self,
         profile: &str,
         consent: Option<(&str, &str)>,
         now_ms: i64,
+        note: &AuditNote,
     ) -> Result<bool, StoreError> {
+        if let Some((hotline, _)) = consent {
+            limits::required("hotline", hotline, limits::MAX_HOTLINE_CHARS)?;
+        }
+        let mut tx = self.begin_write().await?;
         let done = match consent {
             Some((hotline, by)) => {
-                limits::required("hotline", hotline, limits::MAX_HOTLINE_CHARS)?;
                 sqlx::query(
                     "INSERT INTO hotline_opt_ins (profile, hotline, opted_by, opted_ms) \
                      VALUES (?, ?, ?, ?) ON CONFLICT (profile) DO UPDATE SET \
@@ -43,16 +48,18 @@ impl Store {
                 .bind(hotline)
                 .bind(by)
                 .bind(now_ms)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?
             }
             None => {
                 sqlx::query("DELETE FROM hotline_opt_ins WHERE profile = ?")
                     .bind(profile)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?
             }
         };
+        note.append(&mut tx, now_ms, profile).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -6,7 +6,7 @@
 use lachan_hotline::{AgeBand, AuthorityKind, Channel, ClockBook, Gender, Subtype};
 use lachan_policy::Category;
 use lachan_store::hotline::{Identity, NewCase, NewReport};
-use lachan_store::{Store, hotline::Authority};
+use lachan_store::{AuditNote, Store, hotline::Authority};
 
 /// 2026-05-27 00:00 in Viet Nam (UTC+7), a Wednesday.
 pub const T0: i64 = 1_779_814_800_000;
@@ -14,6 +14,11 @@ pub const T0: i64 = 1_779_814_800_000;
 pub const HOUR: i64 = 3_600_000;
 /// One day in milliseconds.
 pub const DAY: i64 = 24 * HOUR;
+
+/// The audit note of a change made by a test (the store writes it with the change).
+pub fn by_test() -> AuditNote {
+    AuditNote::new("test", "test change", "")
+}
 
 /// The clock rules shipped with Lachan.
 pub fn book() -> &'static ClockBook {

@@ -3,6 +3,7 @@
 //! with its hashes only), sealed with the vault (the key lives outside the database), and
 //! opened again for those who may read the case.
 
+use lachan_store::AuditNote;
 use lachan_store::hotline::{Attachment, AttachmentMeta, limits};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -149,6 +150,7 @@ pub async fn upload_attachment(
         sha256,
     };
     drop(bytes);
+    let note = AuditNote::new(&who.actor, "attachment add", audit_detail(&meta));
     let attachment = Attachment {
         meta,
         nonce: sealed.nonce.to_vec(),
@@ -156,16 +158,13 @@ pub async fn upload_attachment(
     };
     let id = state
         .store
-        .add_attachment(&attachment)
+        .add_attachment(&attachment, &note)
         .await
         .map_err(store_error)?;
-    let meta = AttachmentMeta {
+    Ok(AttachmentMeta {
         id,
         ..attachment.meta
-    };
-    let object = format!("{}/attachment:{id}", case_object(case_id));
-    record(state, who, "attachment add", &object, &audit_detail(&meta)).await?;
-    Ok(meta)
+    })
 }
 
 /// Matches an image against the abuse hash banks; refuses it when a blocking bank matches.

@@ -1,19 +1,14 @@
 //! The authorities referrals and takedown requests go to: listed for the hotline's staff and
 //! administrators, edited by administrators only, never deleted (actions refer to them) but made
-//! inactive.
+//! inactive. The store writes each change's audit entry in the change's own transaction.
 
-use lachan_store::Role;
 use lachan_store::hotline::{Authority, AuthorityInput};
+use lachan_store::{AuditNote, Role};
 
 use super::store_error;
-use crate::ops::{OpError, record, require_admin};
+use crate::ops::{OpError, require_admin};
 use crate::principal::Principal;
 use crate::state::AppState;
-
-/// The audit object of authority `id`.
-fn object(id: i64) -> String {
-    format!("authority:{id}")
-}
 
 /// The authorities (only the active ones unless `include_inactive`), by kind and name, for the
 /// hotline's operators and supervisors and for administrators.
@@ -40,13 +35,12 @@ pub async fn create_authority(
 ) -> Result<Authority, OpError> {
     require_admin(who, "edit the hotline's authorities")?;
     let now_ms = state.now().as_millisecond();
+    let note = AuditNote::new(&who.actor, "authority created", detail(input));
     let id = state
         .store
-        .create_authority(input, now_ms)
+        .create_authority(input, now_ms, &note)
         .await
         .map_err(store_error)?;
-    let detail = format!("{}: {}", input.kind, input.name_vi.trim());
-    record(state, who, "authority created", &object(id), &detail).await?;
     authority(state, id).await
 }
 
@@ -60,17 +54,15 @@ pub async fn update_authority(
 ) -> Result<Authority, OpError> {
     require_admin(who, "edit the hotline's authorities")?;
     let now_ms = state.now().as_millisecond();
+    let note = AuditNote::new(&who.actor, "authority updated", detail(input));
     let found = state
         .store
-        .update_authority(id, input, now_ms)
+        .update_authority(id, input, now_ms, &note)
         .await
         .map_err(store_error)?;
     if !found {
         return Err(OpError::NotFound(format!("authority {id}")));
     }
-    state.store.set_authority_active(id, true, now_ms).await?;
-    let detail = format!("{}: {}", input.kind, input.name_vi.trim());
-    record(state, who, "authority updated", &object(id), &detail).await?;
     authority(state, id).await
 }
 
@@ -84,16 +76,25 @@ pub async fn set_authority_active(
 ) -> Result<Authority, OpError> {
     require_admin(who, "edit the hotline's authorities")?;
     let now_ms = state.now().as_millisecond();
-    if !state.store.set_authority_active(id, active, now_ms).await? {
-        return Err(OpError::NotFound(format!("authority {id}")));
-    }
     let action = if active {
         "authority activated"
     } else {
         "authority deactivated"
     };
-    record(state, who, action, &object(id), "").await?;
+    let note = AuditNote::new(&who.actor, action, "");
+    if !state
+        .store
+        .set_authority_active(id, active, now_ms, &note)
+        .await?
+    {
+        return Err(OpError::NotFound(format!("authority {id}")));
+    }
     authority(state, id).await
+}
+
+/// The audit detail of an authority's details: "kind: Vietnamese name".
+fn detail(input: &AuthorityInput) -> String {
+    format!("{}: {}", input.kind, input.name_vi.trim())
 }
 
 async fn authority(state: &AppState, id: i64) -> Result<Authority, OpError> {

@@ -6,14 +6,14 @@ use std::time::Instant;
 
 use lachan_hotline::{AgeBand, Channel, ContactTopic, Gender, Subtype};
 use lachan_policy::Category;
-use lachan_store::Role;
 use lachan_store::hotline::{Filed, Identity, NewContact, NewReport, ReportStatus, limits};
+use lachan_store::{AuditNote, Role};
 use serde::{Deserialize, Serialize};
 
 use super::fields::{self, HashInput};
 use super::scope::hotline_scope;
 use super::store_error;
-use crate::ops::{OpError, record};
+use crate::ops::OpError;
 use crate::principal::{Principal, Via};
 use crate::state::AppState;
 
@@ -280,20 +280,16 @@ pub async fn record_contact(
         topic,
         operator: Some(scope.username.clone()),
     };
+    let note = AuditNote::new(
+        &who.actor,
+        "contact recorded",
+        format!("channel {channel}, topic {topic}"),
+    );
     let id = state
         .store
-        .record_contact(&contact)
+        .record_contact(&contact, &note)
         .await
         .map_err(store_error)?;
-    let detail = format!("channel {channel}, topic {topic}");
-    record(
-        state,
-        who,
-        "contact recorded",
-        &format!("contact:{id}"),
-        &detail,
-    )
-    .await?;
     Ok(Created { id })
 }
 

@@ -1,11 +1,11 @@
 //! Guardians' consent that repeated adult or gambling blocks of their child's profile are
 //! filed as reports (channel `dns_alert`) in the hotline's queue.
 
-use lachan_store::Role;
+use lachan_store::{AuditNote, Role};
 use serde::Serialize;
 
+use crate::ops::OpError;
 use crate::ops::profiles::visible_record;
-use crate::ops::{OpError, record};
 use crate::principal::Principal;
 use crate::state::AppState;
 
@@ -53,16 +53,16 @@ pub async fn set_hotline_opt_in(
     let found = family(state, who, profile).await?;
     let hotline = state.hotline.options().name.clone();
     let consent = on.then_some((hotline.as_str(), who.actor.as_str()));
-    state
-        .store
-        .set_hotline_opt_in(&found, consent, state.now().as_millisecond())
-        .await?;
     let detail = if on {
         format!("on: repeated adult and gambling blocks reported to hotline {hotline}")
     } else {
         "off".to_string()
     };
-    record(state, who, "hotline opt-in", &found, &detail).await?;
+    let note = AuditNote::new(&who.actor, "hotline opt-in", detail);
+    state
+        .store
+        .set_hotline_opt_in(&found, consent, state.now().as_millisecond(), &note)
+        .await?;
     hotline_opt_in(state, who, &found).await
 }
 

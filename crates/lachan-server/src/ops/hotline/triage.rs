@@ -1,17 +1,17 @@
 //! Changing the hotline's cases: triage of queued reports into a new or an existing case, the
 //! workflow's status moves, risk, assignment, legal hold, actions and their outcomes. Each
-//! change is audited.
+//! change is audited: the store writes its entry in the change's own transaction.
 
 use lachan_hotline::{ActionKind, ActionOutcome, CaseStatus, CloseReason, Risk};
 use lachan_store::hotline::HotlineError;
 use lachan_store::hotline::{MAX_TRIAGE_REPORTS, NewAction, NewCase, StatusChange, limits};
-use lachan_store::{Role, StoreError};
+use lachan_store::{AuditNote, Role, StoreError};
 use serde::Deserialize;
 
 use super::intake::Created;
 use super::scope::{HotlineScope, hotline_scope, visible_case};
-use super::{case_object, fields, store_error};
-use crate::ops::{OpError, record};
+use super::{fields, store_error};
+use crate::ops::OpError;
 use crate::principal::Principal;
 use crate::state::AppState;
 
@@ -130,16 +130,16 @@ pub async fn open_case(
         title,
         now_ms: state.now().as_millisecond(),
     };
-    let id = state
-        .store
-        .open_case(&case, &state.hotline.options().clocks)
-        .await
-        .map_err(|e| triage_error(&scope, e))?;
     let detail = format!(
         "reports {}; risk {risk}; assignee {assignee}",
         list(&report_ids)
     );
-    record(state, who, "case open", &case_object(id), &detail).await?;
+    let note = AuditNote::new(&who.actor, "case open", detail);
+    let id = state
+        .store
+        .open_case(&case, &state.hotline.options().clocks, &note)
+        .await
+        .map_err(|e| triage_error(&scope, e))?;
     Ok(Created { id })
 }
 
@@ -153,6 +153,11 @@ pub async fn join_case(
     let scope = hotline_scope(who)?;
     visible_case(state, &scope, case_id).await?;
     let report_ids = self::report_ids(report_ids)?;
+    let note = AuditNote::new(
+        &who.actor,
+        "case join",
+        format!("reports {}", list(&report_ids)),
+    );
     state
         .store
         .join_case(
@@ -161,11 +166,10 @@ pub async fn join_case(
             &report_ids,
             state.now().as_millisecond(),
             &state.hotline.options().clocks,
+            &note,
         )
         .await
-        .map_err(|e| triage_error(&scope, e))?;
-    let detail = format!("reports {}", list(&report_ids));
-    record(state, who, "case join", &case_object(case_id), &detail).await
+        .map_err(|e| triage_error(&scope, e))
 }
 
 /// Moves case `case_id` in the workflow; reopening (closed → triaged) is for supervisors.
@@ -188,16 +192,22 @@ pub async fn set_case_status(
         note,
         may_reopen: scope.may_reopen(),
     };
-    state
-        .store
-        .set_case_status(case_id, &who.actor, &change, state.now().as_millisecond())
-        .await
-        .map_err(store_error)?;
     let mut detail = format!("{} → {to}", case.status);
     if let Some(reason) = close_reason {
         detail.push_str(&format!(" ({reason})"));
     }
-    record(state, who, "case status", &case_object(case_id), &detail).await
+    let audit = AuditNote::new(&who.actor, "case status", detail);
+    state
+        .store
+        .set_case_status(
+            case_id,
+            &who.actor,
+            &change,
+            state.now().as_millisecond(),
+            &audit,
+        )
+        .await
+        .map_err(store_error)
 }
 
 /// Gives case `case_id` another risk level (raising it to emergency starts the emergency
@@ -213,6 +223,7 @@ pub async fn set_case_risk(
     let risk: Risk = fields::name("risk", &input.risk)?;
     let note = fields::text("note", input.note.as_deref(), limits::MAX_NOTE_CHARS, true)?
         .unwrap_or_default();
+    let audit = AuditNote::new(&who.actor, "case risk", format!("{} → {risk}", case.risk));
     state
         .store
         .set_case_risk(
@@ -222,11 +233,10 @@ pub async fn set_case_risk(
             &note,
             state.now().as_millisecond(),
             &state.hotline.options().clocks,
+            &audit,
         )
         .await
-        .map_err(store_error)?;
-    let detail = format!("{} → {risk}", case.risk);
-    record(state, who, "case risk", &case_object(case_id), &detail).await
+        .map_err(store_error)
 }
 
 /// Assigns case `case_id` to an operator of the hotline, or to nobody (supervisors only).
@@ -243,6 +253,12 @@ pub async fn assign_case(
         Some(name) => Some(staff(state, &scope, name).await?),
         None => None,
     };
+    let detail = format!(
+        "{} → {}",
+        case.assignee.as_deref().unwrap_or("nobody"),
+        assignee.as_deref().unwrap_or("nobody")
+    );
+    let note = AuditNote::new(&who.actor, "case assign", detail);
     state
         .store
         .assign_case(
@@ -250,15 +266,10 @@ pub async fn assign_case(
             &who.actor,
             assignee.as_deref(),
             state.now().as_millisecond(),
+            &note,
         )
         .await
-        .map_err(store_error)?;
-    let detail = format!(
-        "{} → {}",
-        case.assignee.as_deref().unwrap_or("nobody"),
-        assignee.as_deref().unwrap_or("nobody")
-    );
-    record(state, who, "case assign", &case_object(case_id), &detail).await
+        .map_err(store_error)
 }
 
 /// Places or lifts the legal hold of case `case_id` (supervisors only).
@@ -284,6 +295,8 @@ pub async fn set_legal_hold(
                 .into(),
         ));
     }
+    let detail = if input.hold { "held" } else { "released" };
+    let note = AuditNote::new(&who.actor, "case hold", detail);
     state
         .store
         .set_legal_hold(
@@ -292,11 +305,10 @@ pub async fn set_legal_hold(
             input.hold,
             reason.as_deref().unwrap_or(""),
             state.now().as_millisecond(),
+            &note,
         )
         .await
-        .map_err(store_error)?;
-    let detail = if input.hold { "held" } else { "released" };
-    record(state, who, "case hold", &case_object(case_id), detail).await
+        .map_err(store_error)
 }
 
 /// Records an action on case `case_id`; returns its id.
@@ -331,17 +343,16 @@ pub async fn add_action(
         due_ms,
         now_ms: state.now().as_millisecond(),
     };
-    let id = state
-        .store
-        .add_action(&action, &state.hotline.options().clocks)
-        .await
-        .map_err(store_error)?;
     let mut detail = kind.to_string();
     if let Some(authority) = input.authority_id {
         detail.push_str(&format!(" to authority {authority}"));
     }
-    let object = format!("{}/action:{id}", case_object(case_id));
-    record(state, who, "action add", &object, &detail).await?;
+    let note = AuditNote::new(&who.actor, "action add", detail);
+    let id = state
+        .store
+        .add_action(&action, &state.hotline.options().clocks, &note)
+        .await
+        .map_err(store_error)?;
     Ok(Created { id })
 }
 
@@ -356,6 +367,7 @@ pub async fn set_action_outcome(
     let scope = hotline_scope(who)?;
     visible_case(state, &scope, case_id).await?;
     let outcome: ActionOutcome = fields::name("outcome", &input.outcome)?;
+    let note = AuditNote::new(&who.actor, "action outcome", outcome.as_str());
     state
         .store
         .set_action_outcome(
@@ -364,11 +376,10 @@ pub async fn set_action_outcome(
             outcome,
             state.now().as_millisecond(),
             &state.hotline.options().clocks,
+            &note,
         )
         .await
-        .map_err(store_error)?;
-    let object = format!("{}/action:{action_id}", case_object(case_id));
-    record(state, who, "action outcome", &object, outcome.as_str()).await
+        .map_err(store_error)
 }
 
 /// [`store_error`], except that an operator is not told which case holds a report already
