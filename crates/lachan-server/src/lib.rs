@@ -46,6 +46,7 @@ mod auth;
 mod block_page;
 mod console;
 pub mod csrf;
+mod download;
 mod error;
 pub mod export;
 mod gateway;

@@ -429,9 +429,9 @@ async fn attachments_round_trip_encrypted_at_rest() {
         Some("text/plain; charset=utf-8")
     );
     assert!(
-        got.header("content-disposition")
-            .unwrap()
-            .starts_with("attachment; filename=\"thu phu huynh.txt\""),
+        got.header("content-disposition").unwrap().starts_with(
+            "attachment; filename=\"thu_phu_huynh.txt\"; filename*=UTF-8''thu%20phu%20huynh.txt"
+        ),
         "{:?}",
         got.header("content-disposition")
     );

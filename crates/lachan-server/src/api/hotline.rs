@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::body::{self, Body, Id, Name};
 use super::caller::Caller;
+use crate::download::content_disposition;
 use crate::error::ApiError;
 use crate::export::{Table, to_csv, to_xlsx};
 use crate::ops::{
@@ -196,7 +197,7 @@ pub(super) async fn download(
         (header::CONTENT_TYPE, header_value(&media_type)),
         (
             header::CONTENT_DISPOSITION,
-            disposition(&file.meta.filename),
+            content_disposition(&file.meta.filename),
         ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (
@@ -328,7 +329,7 @@ fn file_stem(view: &StatsView) -> String {
 fn spreadsheet(media_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
-        (header::CONTENT_DISPOSITION, disposition(filename)),
+        (header::CONTENT_DISPOSITION, content_disposition(filename)),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     (headers, bytes).into_response()
@@ -462,48 +463,4 @@ async fn read_upload(
 /// A header value from text that may hold anything (ASCII-safe fallback).
 fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("application/octet-stream"))
-}
-
-/// `attachment; filename="NAME"; filename*=UTF-8''NAME`, with the name's non-ASCII and unsafe
-/// characters replaced (plain form) or percent-encoded (RFC 5987 form).
-fn disposition(filename: &str) -> HeaderValue {
-    let plain: String = filename
-        .chars()
-        .map(|c| {
-            if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    header_value(&format!(
-        "attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_safe_in_headers() {
-        let header = disposition("Ảnh \"chụp\"\r\n.png");
-        let text = header.to_str().unwrap();
-        assert!(
-            text.starts_with("attachment; filename=\"_nh _ch_p___.png\""),
-            "{text}"
-        );
-        assert!(text.contains("filename*=UTF-8''%E1%BA%A2nh%20"), "{text}");
-    }
 }

@@ -32,6 +32,7 @@ use super::i18n::Tr;
 use super::page::{Nav, Page, Req, render};
 use super::viewer::{Viewer, signed_in};
 use crate::csrf::{CSRF_FIELD, check_same_origin, verify_form};
+use crate::download::content_disposition;
 use crate::principal::Principal;
 use crate::state::AppState;
 
@@ -377,9 +378,7 @@ fn file_response(original: &str, cleaned: Cleaned) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(cleaned.format.mime()),
     );
-    if let Ok(value) = HeaderValue::try_from(content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    headers.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -400,29 +399,6 @@ fn download_name(original: &str, format: PhotoFormat) -> String {
         .collect();
     let stem = if stem.is_empty() { "photo" } else { &stem };
     format!("{stem}-clean.{}", format.extension())
-}
-
-/// `attachment` with an ASCII file name and the UTF-8 one (RFC 6266).
-fn content_disposition(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// What the report page shows for a photo named `name`.
@@ -592,14 +568,6 @@ mod tests {
             "-rm--rf-clean.webp"
         );
         assert_eq!(download_name("", PhotoFormat::Jpeg), "photo-clean.jpg");
-    }
-
-    #[test]
-    fn the_disposition_has_an_ascii_and_a_utf8_name() {
-        assert_eq!(
-            content_disposition("ảnh-clean.jpg"),
-            "attachment; filename=\"_nh-clean.jpg\"; filename*=UTF-8''%E1%BA%A3nh-clean.jpg"
-        );
     }
 
     #[test]

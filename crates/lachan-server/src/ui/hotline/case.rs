@@ -23,6 +23,7 @@ use super::time::duration;
 use super::words::{clock, word, word_of};
 use super::{case_href, numbered_page, outcome_class, read_one, risk_class};
 use crate::csrf::{CSRF_FIELD, check_same_origin, verify_form};
+use crate::download::content_disposition;
 use crate::ops::{
     self, ActionInput, ActionView, AssignInput, CaseView, ClockView, HoldInput, OutcomeInput,
     RiskInput, StatusInput,
@@ -34,7 +35,6 @@ use crate::ui::i18n::{Lang, Tr};
 use crate::ui::page::{Page, Req, redirect_with, render};
 use crate::ui::profiles::{Choice, ChoiceGroup};
 use crate::ui::text;
-use crate::ui::url::query_value;
 use crate::ui::viewer::{Viewer, signed_in};
 
 /// The case's summary.
@@ -625,13 +625,10 @@ pub(crate) async fn download(
     let media_type = HeaderValue::try_from(file.meta.media_type.as_str())
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, media_type);
-    let disposition = format!(
-        "attachment; filename*=UTF-8''{}",
-        query_value(&file.meta.filename)
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&file.meta.filename),
     );
-    if let Ok(value) = HeaderValue::try_from(disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
