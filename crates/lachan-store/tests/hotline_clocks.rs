@@ -41,6 +41,20 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> HotlineError {
     }
 }
 
+/// Opens a case of `risk` at T0 from one platform report (token 3) filed at T0 under `key`;
+/// returns the case's id.
+async fn case_of_platform_report(store: &Store, key: &str, risk: Risk) -> i64 {
+    let report = store
+        .file_report(&platform_report(T0, 3, key))
+        .await
+        .unwrap()
+        .id;
+    store
+        .open_case(&new_case(T0, &[report], risk), book(), &by_test())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn opening_starts_the_complaint_clock_from_receipt_and_the_emergency_clock_now() {
     let store = store().await;
@@ -295,15 +309,7 @@ async fn actions_go_only_to_fitting_active_authorities() {
     let store = store().await;
     let platform = authority(&store, AuthorityKind::Platform).await.id;
     let school = authority(&store, AuthorityKind::School).await.id;
-    let report = store
-        .file_report(&platform_report(T0, 3, "a"))
-        .await
-        .unwrap()
-        .id;
-    let id = store
-        .open_case(&new_case(T0, &[report], Risk::Medium), book(), &by_test())
-        .await
-        .unwrap();
+    let id = case_of_platform_report(&store, "a", Risk::Medium).await;
     let at = T0 + HOUR;
     let cases = [
         (
@@ -389,15 +395,7 @@ async fn actions_go_only_to_fitting_active_authorities() {
 #[tokio::test]
 async fn the_emergency_clock_runs_once_until_it_is_met() {
     let store = store().await;
-    let report = store
-        .file_report(&platform_report(T0, 3, "e"))
-        .await
-        .unwrap()
-        .id;
-    let id = store
-        .open_case(&new_case(T0, &[report], Risk::High), book(), &by_test())
-        .await
-        .unwrap();
+    let id = case_of_platform_report(&store, "e", Risk::High).await;
     let audit = by_test();
     let risk = |r, h| store.set_case_risk(id, "gs-hoa", r, "", T0 + h * HOUR, book(), &audit);
     risk(Risk::Emergency, 1).await.unwrap();
@@ -434,19 +432,7 @@ async fn the_emergency_clock_runs_once_until_it_is_met() {
 #[tokio::test]
 async fn overdue_clocks_escalate_to_supervisors_once() {
     let store = store().await;
-    let report = store
-        .file_report(&platform_report(T0, 3, "o"))
-        .await
-        .unwrap()
-        .id;
-    let id = store
-        .open_case(
-            &new_case(T0, &[report], Risk::Emergency),
-            book(),
-            &by_test(),
-        )
-        .await
-        .unwrap();
+    let id = case_of_platform_report(&store, "o", Risk::Emergency).await;
     assert!(
         store
             .overdue_clocks(T0 + 12 * HOUR, 10)
@@ -624,19 +610,7 @@ async fn due_follow_ups_remind_their_operator_once() {
 #[tokio::test]
 async fn closed_cases_are_neither_escalated_nor_reminded_until_reopened() {
     let store = store().await;
-    let report = store
-        .file_report(&platform_report(T0, 3, "closed"))
-        .await
-        .unwrap()
-        .id;
-    let id = store
-        .open_case(
-            &new_case(T0, &[report], Risk::Emergency),
-            book(),
-            &by_test(),
-        )
-        .await
-        .unwrap();
+    let id = case_of_platform_report(&store, "closed", Risk::Emergency).await;
     let follow_up = NewAction {
         due_ms: Some(T0 + 2 * HOUR),
         ..action(id, ActionKind::FollowUp, None, T0 + HOUR)
